@@ -1,0 +1,71 @@
+# tingting: `make demo` and `make test` do all their own set-up on Debian 12.
+LUA      ?= lua5.4
+LUA_VER  ?= 5.4
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN      = -std=c99 -Wall -Wextra -Wpedantic -Werror=implicit-function-declaration
+PIC       = -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L
+LUA_INC  ?= /usr/include/lua$(LUA_VER)
+CURL_LIBS = -lcurl
+SRCS      = $(wildcard csrc/*.c)
+HDRS      = $(wildcard csrc/*.h)
+BUILD     = build/lua$(LUA_VER)
+CORE      = $(BUILD)/tingting/core.so
+EMU       = bin/tingting-emulator
+TEST_PORT ?= 18787
+BUSTED    = busted --lua=$(LUA)
+
+DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-dev lua-cjson libcurl4-openssl-dev \
+           lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
+           nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc
+
+.PHONY: all deps build build-5.1 test test-unit lint demo docs clean emulator-start emulator-stop rock
+
+all: build
+
+# Installs the Debian packages the build, the tests and the emulator need, when missing.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: $(CORE)
+
+$(CORE): $(SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+
+# The same sources for LuaJIT 2.1 (Lua 5.1 ABI), as loaded by nginx's Lua module.
+build-5.1:
+	$(MAKE) build LUA_VER=5.1
+
+test: deps build build-5.1 lint
+	@set -e; \
+	url=$$($(EMU) start --port $(TEST_PORT)); \
+	trap '$(EMU) stop --port $(TEST_PORT) >/dev/null 2>&1 || true' EXIT; \
+	TINGTING_EMULATOR_URL=$$url $(BUSTED) spec
+
+lint:
+	luacheck -q lua bin/tingting bin/tingting-emulator.lua emulator spec examples 2>/dev/null || luacheck lua spec emulator examples
+
+demo: deps build
+	@set -e; \
+	url=$$($(EMU) start --port 8787); \
+	trap '$(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
+	TINGTING_BASE_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
+	  $(LUA) examples/quickstart.lua
+
+docs:
+	ldoc -c config.ld .
+
+rock: deps
+	luarocks --lua-version=5.4 make rockspec/tingting-scm-1.rockspec --deps-mode=none
+
+clean:
+	rm -rf build doc

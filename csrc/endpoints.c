@@ -1,0 +1,103 @@
+/* The endpoint table of shared/api/tingting-api.rst: one row per operation.
+ * Adding an endpoint is one row (and its fields). */
+#include "tingting.h"
+#include <string.h>
+
+static const char *const SERVICES[] = {"PHONE", "SMS", NULL};
+static const char *const VOICES[] = {"np_rija", "np_prasanna", "np_binod", NULL};
+static const char *const STATUSES[] = {"hungup", "unanswered", "failed", "terminated", "completed", NULL};
+static const char *const PRIORITIES[] = {"audio", "message", NULL};
+static const char *const SMS_OPTIONS[] = {"text", "voice", NULL};
+static const char *const OTP_OPTIONS[] = {"personnel", "generated", NULL};
+
+#define R TT_REQUIRED
+#define END {NULL, TT_F_STRING, 0, NULL}
+
+static const tt_field F_NONE[] = {END};
+static const tt_field F_LOGIN[] = {
+  {"email", TT_F_STRING, R, NULL}, {"password", TT_F_STRING, R, NULL}, END};
+static const tt_field F_REFRESH[] = {{"refresh", TT_F_STRING, R, NULL}, END};
+static const tt_field F_SID[] = {{"phone_sid", TT_F_STRING, R, NULL}, END};
+static const tt_field F_PAGE[] = {{"page", TT_F_PAGE, TT_QUERY, NULL}, END};
+static const tt_field F_ID[] = {{"id", TT_F_ID, R | TT_PATH, NULL}, END};
+static const tt_field F_CREATE[] = {
+  {"name", TT_F_STRING, R, NULL},
+  {"services", TT_F_ENUM, R, SERVICES},
+  {"individual_number", TT_F_PHONE_LIST, 0, NULL},
+  {"send_to_number_file", TT_F_FILE, 0, NULL},
+  {"description", TT_F_TEXT, 0, NULL}, END};
+static const tt_field F_UPDATE[] = {
+  {"id", TT_F_ID, R | TT_PATH, NULL},
+  {"name", TT_F_STRING, 0, NULL},
+  {"services", TT_F_ENUM, 0, SERVICES},
+  {"description", TT_F_TEXT, 0, NULL}, END};
+static const tt_field F_BEGIN[] = {
+  {"id", TT_F_ID, R | TT_PATH, NULL},
+  {"message", TT_F_STRING, 0, NULL},
+  {"aud_file", TT_F_FILE, 0, NULL},
+  {"voice_input", TT_F_ENUM, 0, VOICES},
+  {"schedule_date", TT_F_DATETIME, 0, NULL},
+  {"length_factor", TT_F_DECIMAL, 0, NULL},
+  {"individual", TT_F_ID_LIST, 0, NULL},
+  {"status", TT_F_ENUM_LIST, 0, STATUSES},
+  {"priority", TT_F_ENUM, 0, PRIORITIES}, END};
+static const tt_field F_ADD_NUMBER[] = {
+  {"id", TT_F_ID, R | TT_PATH, NULL},
+  {"number", TT_F_PHONE, R, NULL},
+  {"available_tags", TT_F_TAGS, 0, NULL}, END};
+static const tt_field F_UPDATE_NUMBER[] = {
+  {"id", TT_F_ID, R | TT_PATH, NULL},
+  {"number", TT_F_PHONE, 0, NULL},
+  {"available_tags", TT_F_TAGS, 0, NULL}, END};
+static const tt_field F_REPORT[] = {{"campaign_id", TT_F_ID, R | TT_QUERY, NULL}, END};
+static const tt_field F_VOICE[] = {
+  {"message", TT_F_STRING, R, NULL}, {"voice_input", TT_F_ENUM, 0, VOICES}, END};
+static const tt_field F_OTP[] = {
+  {"number", TT_F_PHONE_STR, R, NULL},
+  {"message", TT_F_STRING, R, NULL},
+  {"sms_send_options", TT_F_ENUM, R, SMS_OPTIONS},
+  {"otp_options", TT_F_ENUM, 0, OTP_OPTIONS},
+  {"otp", TT_F_DIGITS, 0, NULL},
+  {"otp_length", TT_F_DIGITS, 0, NULL}, END};
+
+#define A "/api/accounts/"
+#define S "/api/system/"
+
+static const tt_endpoint ENDPOINTS[] = {
+  /* op, method, path, auth, idempotent, result, list_key, fields */
+  {"login", "POST", A "login/", 0, 1, TT_R_LOGIN, NULL, F_LOGIN},
+  {"refresh", "POST", A "token/refresh/", 0, 1, TT_R_REFRESH, NULL, F_REFRESH},
+  {"user", "GET", A "user_details/", 1, 1, TT_R_USER, "user_details", F_NONE},
+  {"owned_numbers", "GET", S "owned/phone_numbers", 1, 1, TT_R_PHONES, "owned_numbers", F_NONE},
+  {"available_numbers", "GET", S "phone_numbers", 1, 1, TT_R_PHONES, "number_lists", F_NONE},
+  {"buy_number", "POST", S "phone_numbers/", 1, 0, TT_R_PHONE, "number_details", F_SID},
+  {"release_number", "DELETE", S "phone_numbers", 1, 1, TT_R_TRUE, NULL, F_SID},
+  {"campaigns", "GET", S "campaigns", 1, 1, TT_R_CAMPAIGNS, "campaign-lists", F_PAGE},
+  {"campaign", "GET", S "campaigns/{id}/details", 1, 1, TT_R_CAMPAIGN, "details", F_ID},
+  {"create_campaign", "POST", S "campaigns/", 1, 0, TT_R_CAMPAIGN, "details", F_CREATE},
+  {"update_campaign", "PUT", S "campaigns/{id}/update/", 1, 1, TT_R_CAMPAIGN, "details", F_UPDATE},
+  {"delete_campaign", "DELETE", S "campaigns/{id}/delete", 1, 1, TT_R_TRUE, NULL, F_ID},
+  {"begin", "POST", S "campaigns/{id}/begin/", 1, 0, TT_R_DATA, NULL, F_BEGIN},
+  {"campaign_numbers", "GET", S "campaigns/number/{id}/", 1, 1, TT_R_NUMBERS, "number-lists", F_ID},
+  {"add_number", "POST", S "campaigns/number/{id}/", 1, 0, TT_R_NUMBER, "details", F_ADD_NUMBER},
+  {"report", "GET", S "campaigns/report/download/", 1, 1, TT_R_BYTES, NULL, F_REPORT},
+  {"report_summary", "GET", S "campaigns/report/summary/", 1, 1, TT_R_DATA, NULL, F_NONE},
+  {"number", "GET", S "number/{id}/", 1, 1, TT_R_NUMBER, "number-detail", F_ID},
+  {"update_number", "PUT", S "number/{id}/", 1, 1, TT_R_NUMBER, "details", F_UPDATE_NUMBER},
+  {"delete_number", "DELETE", S "campaigns/number/{id}/delete/", 1, 1, TT_R_TRUE, NULL, F_ID},
+  {"test_voice", "POST", S "test/voice/", 1, 0, TT_R_DATA, NULL, F_VOICE},
+  {"send_otp", "POST", S "send/otp/", 1, 0, TT_R_DETAILS, "details", F_OTP},
+};
+
+#define N_ENDPOINTS (sizeof ENDPOINTS / sizeof ENDPOINTS[0])
+
+const tt_endpoint *tt_endpoint_find(const char *op) {
+  size_t i;
+  for (i = 0; i < N_ENDPOINTS; i++)
+    if (strcmp(ENDPOINTS[i].op, op) == 0) return &ENDPOINTS[i];
+  return NULL;
+}
+
+const tt_endpoint *tt_endpoint_at(size_t i) {
+  return i < N_ENDPOINTS ? &ENDPOINTS[i] : NULL;
+}

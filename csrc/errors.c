@@ -1,0 +1,126 @@
+/* The tingting.error metatable: errors are plain tables so that they can be
+ * built and inspected from Lua (transports, the retry loop) and in C alike. */
+#include "tingting.h"
+#include <stdarg.h>
+#include <string.h>
+
+void tt_error_push(lua_State *L, const char *kind, const char *message) {
+  lua_createtable(L, 0, 8);
+  lua_pushstring(L, kind);
+  lua_setfield(L, -2, "kind");
+  lua_pushstring(L, message);
+  lua_setfield(L, -2, "message");
+  luaL_getmetatable(L, TT_ERROR_MT);
+  lua_setmetatable(L, -2);
+}
+
+int tt_validation_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...) {
+  va_list ap;
+  int top = lua_gettop(L);
+  lua_pushnil(L);
+  lua_pushstring(L, field);
+  lua_pushliteral(L, ": ");
+  va_start(ap, fmt);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  lua_concat(L, 3);
+  tt_error_push(L, "validation", lua_tostring(L, -1));
+  lua_remove(L, -2);
+  lua_pushstring(L, field);
+  lua_setfield(L, -2, "field");
+  if (op != NULL) {
+    lua_pushstring(L, op);
+    lua_setfield(L, -2, "op");
+  }
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "sent");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "retryable");
+  (void)top;
+  return 2;
+}
+
+static const char *field_str(lua_State *L, int idx, const char *k) {
+  const char *s;
+  lua_getfield(L, idx, k);
+  s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  lua_pop(L, 1); /* the table still holds the string */
+  return s;
+}
+
+/* "tingting: api error 400 in create_campaign (POST /api/system/campaigns/): msg" */
+static int error_tostring(lua_State *L) {
+  luaL_Buffer b;
+  const char *kind, *op, *method, *path, *msg;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  kind = field_str(L, 1, "kind");
+  op = field_str(L, 1, "op");
+  method = field_str(L, 1, "method");
+  path = field_str(L, 1, "path");
+  msg = field_str(L, 1, "message");
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "tingting: ");
+  luaL_addstring(&b, kind ? kind : "unknown");
+  luaL_addstring(&b, " error");
+  lua_getfield(L, 1, "status");
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    lua_Number st = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    lua_pushfstring(L, " %d", (int)st);
+    luaL_addvalue(&b);
+  } else {
+    lua_pop(L, 1);
+  }
+  if (op) {
+    luaL_addstring(&b, " in ");
+    luaL_addstring(&b, op);
+  }
+  if (method && path) {
+    luaL_addstring(&b, " (");
+    luaL_addstring(&b, method);
+    luaL_addchar(&b, ' ');
+    luaL_addstring(&b, path);
+    luaL_addchar(&b, ')');
+  }
+  if (msg) {
+    luaL_addstring(&b, ": ");
+    luaL_addstring(&b, msg);
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* core.error(tbl) -> tbl with the error metatable (kind and message required). */
+static int core_error(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  luaL_getmetatable(L, TT_ERROR_MT);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+static int core_is_error(lua_State *L) {
+  int yes = 0;
+  if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+    luaL_getmetatable(L, TT_ERROR_MT);
+    yes = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  lua_pushboolean(L, yes);
+  return 1;
+}
+
+void tt_errors_open(lua_State *L) {
+  luaL_newmetatable(L, TT_ERROR_MT);
+  lua_pushcfunction(L, error_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushliteral(L, TT_ERROR_MT);
+  lua_setfield(L, -2, "__name");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "error_mt");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, core_error);
+  lua_setfield(L, -2, "error");
+  lua_pushcfunction(L, core_is_error);
+  lua_setfield(L, -2, "is_error");
+}

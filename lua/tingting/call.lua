@@ -1,0 +1,257 @@
+--- The one call path every method goes through: build -> transport -> parse,
+-- with the retry policy, single-flight token renewal and logging. It runs on
+-- any transport (curl, ngx, custom), sleeping only through `transport:sleep`.
+-- @module tingting.call
+local core = require "tingting.core"
+local cjson = require "cjson.safe"
+
+local M = {}
+
+--- The retry policy of DESIGN.md §3, as data.
+M.policy = {
+  -- statuses worth another try for idempotent operations
+  retry_status = { [429] = true, [500] = true, [502] = true, [503] = true, [504] = true },
+  backoff_base = 0.5,     -- first delay, doubled per attempt
+  backoff_cap = 5,        -- longest computed delay
+  retry_after_cap = 60,   -- longest Retry-After honoured; beyond it we give up
+  refresh_margin = 30,    -- renew this many seconds before the access token expires
+}
+
+local ENDPOINTS = {}
+for _, ep in ipairs(core.endpoints()) do ENDPOINTS[ep.op] = ep end
+M.endpoints = ENDPOINTS
+
+local now = os.time
+local clock = os.clock
+do
+  local ok, socket = pcall(require, "socket")
+  if ok and socket.gettime then now, clock = socket.gettime, socket.gettime end
+end
+if ngx and ngx.now then now, clock = ngx.now, ngx.now end -- luacheck: ignore
+
+local function safe_callback(st, fn, ...)
+  if not fn then return end
+  local ok, err = pcall(fn, ...)
+  if not ok and st.on_log and fn ~= st.on_log then
+    pcall(st.on_log, "tingting: callback failed: " .. tostring(err))
+  end
+end
+
+local function log(st, line)
+  if st.on_log then safe_callback(st, st.on_log, line) end
+end
+
+--- Whether a failure may be retried for a request.
+-- Non-idempotent requests are retried only when they provably were not
+-- processed: never sent (connect/resolve failures) or refused with 429.
+function M.retryable(err, idempotent)
+  if err.kind == "validation" or err.kind == "decode" then return false end
+  if err.kind == "rate_limited" or err.status == 429 then return true end
+  if err.sent == false and (err.kind == "network" or err.kind == "timeout") then return true end
+  if not idempotent then return false end
+  if err.kind == "network" or err.kind == "timeout" then return true end
+  return err.kind == "server" and M.policy.retry_status[err.status] == true
+end
+
+--- Delay before retry number `n` (1-based): min(base * 2^(n-1), cap) with
+-- jitter in [d/2, d]; a Retry-After wins when given, up to its cap (nil past it).
+function M.backoff(n, retry_after, random)
+  local p = M.policy
+  if retry_after then
+    if retry_after > p.retry_after_cap then return nil end
+    return math.max(retry_after, 0)
+  end
+  local d = math.min(p.backoff_base * 2 ^ (n - 1), p.backoff_cap)
+  return d / 2 + (random or math.random)() * d / 2
+end
+
+local function transport_error(e)
+  if type(e) ~= "table" then e = { message = tostring(e or "transport failed") } end
+  local err = {
+    kind = (e.kind == "timeout") and "timeout" or "network",
+    message = e.message or "transport failed",
+    code = e.code,
+    -- unknown means it may have been processed: never claim otherwise
+    sent = e.sent ~= false,
+  }
+  return core.error(err)
+end
+
+local function annotate(err, req)
+  err.op = err.op or req.op
+  err.method = err.method or req.method
+  err.path = err.path or req.path
+  if err.sent == nil then err.sent = true end
+  return err
+end
+
+local function request(st, req)
+  local t = st.transport
+  if type(t) == "function" then return t(req) end
+  return t:request(req)
+end
+
+local function sleep(st, seconds)
+  local t = st.transport
+  if type(t) ~= "function" and t.sleep then return t:sleep(seconds) end
+  return core.sleep(seconds)
+end
+M.sleep = sleep
+
+--- Send `req` with retries; returns result, meta | nil, err.
+function M.perform(s, st, req)
+  local attempt = 0
+  while true do
+    local t0 = clock()
+    local status, body, headers = request(st, req)
+    local res, meta
+    if status then
+      res, meta = core.parse(s, req.op, status, body or "", headers or {})
+    else
+      meta = transport_error(body)
+    end
+    local ms = math.floor((clock() - t0) * 1000 + 0.5)
+    if res ~= nil then
+      log(st, ("tingting: %s %s -> %d (%d ms)"):format(req.method, req.path, status, ms))
+      return res, meta
+    end
+    local err = annotate(meta, req)
+    log(st, ("tingting: %s %s -> %s (%d ms)"):format(req.method, req.path,
+      status and tostring(status) or err.kind, ms))
+    local can = M.retryable(err, req.idempotent)
+    err.retryable = can
+    if not can or attempt >= st.max_retries then return nil, err end
+    local delay = M.backoff(attempt + 1, err.retry_after)
+    if not delay then return nil, err end
+    attempt = attempt + 1
+    log(st, ("tingting: retry %d/%d of %s in %.2f s after %s%s"):format(attempt, st.max_retries,
+      req.op, delay, err.kind, err.status and (" " .. err.status) or ""))
+    sleep(st, delay)
+  end
+end
+
+local function jwt_exp(token)
+  local payload = core.jwt_payload(token)
+  local claims = payload and cjson.decode(payload)
+  if type(claims) == "table" and type(claims.exp) == "number" then return math.floor(claims.exp) end
+  return nil
+end
+
+--- Record new tokens and tell on_tokens and the token store.
+function M.set_tokens(st, access, refresh)
+  st.access_token = access
+  if refresh then st.refresh_token = refresh end
+  st.token_expires = access and jwt_exp(access) or nil
+  if st.token_store and st.token_store.save then
+    safe_callback(st, st.token_store.save, st.token_store, st.access_token, st.refresh_token)
+  end
+  safe_callback(st, st.on_tokens, st.access_token, st.refresh_token)
+end
+
+local function auth_error(message, op)
+  return core.error { kind = "auth", message = message, op = op, sent = false, retryable = false }
+end
+
+local function build_and_perform(s, st, op, args)
+  local req, err = core.build(s, op, args)
+  if not req then return nil, err end
+  return M.perform(s, st, req)
+end
+
+local function do_renew(s, st)
+  local err
+  if st.refresh_token then
+    local ok, meta = build_and_perform(s, st, "refresh", { refresh = st.refresh_token })
+    if ok then
+      M.set_tokens(st, meta.access, meta.refresh)
+      return true
+    end
+    err = meta
+    -- a network failure says nothing about the refresh token: don't log in again for it
+    if err.kind ~= "auth" and err.kind ~= "api" and err.kind ~= "not_found" then return nil, err end
+    log(st, "tingting: refresh token no longer accepted")
+  end
+  if st.email and st.password then
+    local user, meta = build_and_perform(s, st, "login", { email = st.email, password = st.password })
+    if user then
+      st.user = user
+      M.set_tokens(st, meta.access, meta.refresh)
+      return true
+    end
+    return nil, meta
+  end
+  return nil, err or auth_error("not logged in: give email and password, or tokens, or call s:login()")
+end
+
+--- Get a fresh access token, once for everyone who saw `stale` fail: callers
+-- that arrive while a renewal runs (ngx light threads) wait for its outcome.
+function M.renew(s, st, stale)
+  if st.access_token and st.access_token ~= stale then return true end
+  if st.renewing then
+    local waited, limit = 0, (st.timeout or 30)
+    while st.renewing and waited < limit do
+      sleep(st, 0.01)
+      waited = waited + 0.01
+    end
+    if st.access_token and st.access_token ~= stale then return true end
+    if st.renewing then return nil, auth_error("timed out waiting for a token renewal") end
+  end
+  st.renewing = true
+  local ok, a, b = pcall(do_renew, s, st)
+  st.renewing = false
+  if not ok then error(a, 0) end
+  return a, b
+end
+
+local function ensure_auth(s, st, op)
+  if st.token_store and st.token_store.load and not st.access_token then
+    local access, refresh = st.token_store:load()
+    if access then
+      st.access_token, st.token_expires = access, jwt_exp(access)
+      st.refresh_token = refresh or st.refresh_token
+    end
+  end
+  if st.access_token then
+    if st.token_expires and now() >= st.token_expires - M.policy.refresh_margin
+        and (st.refresh_token or st.email) then
+      local ok, err = M.renew(s, st, st.access_token)
+      -- a renewal that failed for the network is no reason not to try the call
+      if not ok and err.kind == "auth" then return nil, err end
+    end
+    return true
+  end
+  if st.refresh_token or (st.email and st.password) then
+    local ok, err = M.renew(s, st, nil)
+    if not ok then return nil, err end
+    return true
+  end
+  return nil, auth_error("not logged in: give email and password, or tokens, or call s:login()", op)
+end
+
+--- Call operation `op` on session `s`; `opts.sink` streams a download to a file.
+function M.call(s, op, args, opts)
+  core.check_open(s)
+  local st = core.state(s)
+  local ep = ENDPOINTS[op]
+  if ep.auth then
+    local ok, err = ensure_auth(s, st, op)
+    if not ok then
+      err.op = err.op or op
+      return nil, err
+    end
+  end
+  local req, err = core.build(s, op, args)
+  if not req then return nil, err end
+  if opts and opts.sink then req.sink = opts.sink end
+  local sent_token = st.access_token
+  local res, meta = M.perform(s, st, req)
+  if res == nil and ep.auth and meta.status == 401 and (st.refresh_token or st.email) then
+    local ok, rerr = M.renew(s, st, sent_token)
+    if not ok then return nil, rerr end
+    req.headers.Authorization = "Bearer " .. st.access_token
+    res, meta = M.perform(s, st, req)
+  end
+  return res, meta
+end
+
+return M
