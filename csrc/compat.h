@@ -6,6 +6,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#pragma GCC visibility push(hidden)
+
 #if LUA_VERSION_NUM < 502
 /* Lua 5.1 / LuaJIT: userdata "uservalue" is the environment table. */
 #define lua_rawlen(L, i) lua_objlen((L), (i))
@@ -38,5 +40,7 @@ void *luaL_testudata(lua_State *L, int ud, const char *tname);
 #else
 int tt_isinteger(lua_State *L, int i);
 #endif
+
+#pragma GCC visibility pop
 
 #endif

@@ -8,6 +8,10 @@
 
 #define TT_EXPORT __attribute__((visibility("default")))
 
+/* Keeps our cross-file functions out of the .so's dynamic symbols even when
+ * built without -fvisibility=hidden (luarocks' builtin backend). */
+#pragma GCC visibility push(hidden)
+
 #define TT_SESSION_MT "tingting.session"
 #define TT_CAMPAIGN_MT "tingting.campaign"
 #define TT_NUMBER_MT "tingting.number"
@@ -95,5 +99,7 @@ typedef struct tt_endpoint {
 
 const tt_endpoint *tt_endpoint_find(const char *op);
 const tt_endpoint *tt_endpoint_at(size_t i); /* NULL past the end */
+
+#pragma GCC visibility pop
 
 #endif

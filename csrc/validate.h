@@ -7,6 +7,8 @@
 
 #define TT_MAX_STRING 65536
 
+#pragma GCC visibility push(hidden)
+
 const char *tt_repr(lua_State *L, int idx);
 int tt_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...);
 int tt_utf8_valid(const unsigned char *s, size_t n);
@@ -24,5 +26,7 @@ int tt_check_decimal(lua_State *L, const char *op, const char *f, int idx);
 int tt_check_digits(lua_State *L, const char *op, const char *f, int idx);
 int tt_check_tags(lua_State *L, const char *op, const char *f, int idx);
 int tt_check_file(lua_State *L, const char *op, const char *f, int idx);
+
+#pragma GCC visibility pop
 
 #endif

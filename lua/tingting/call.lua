@@ -27,7 +27,7 @@ do
   local ok, socket = pcall(require, "socket")
   if ok and socket.gettime then now, clock = socket.gettime, socket.gettime end
 end
-if ngx and ngx.now then now, clock = ngx.now, ngx.now end -- luacheck: ignore
+if ngx and ngx.now then now, clock = ngx.now, ngx.now end
 
 local function safe_callback(st, fn, ...)
   if not fn then return end

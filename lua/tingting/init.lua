@@ -58,7 +58,9 @@ local LOOPBACK = { localhost = true, ["[::1]"] = true }
 -- plain http only to loopback unless allowed. Returns the URL without a
 -- trailing slash.
 local function check_base_url(url, allow_http)
-  if #url > 2048 or url:find("[%c%s]") then return verror("base_url", "must be a URL without spaces or control characters") end
+  if #url > 2048 or url:find("[%c%s]") then
+    return verror("base_url", "must be a URL without spaces or control characters")
+  end
   local scheme, rest = url:match("^(%a[%w+.-]*)://(.*)$")
   scheme = scheme and scheme:lower()
   if scheme ~= "http" and scheme ~= "https" then
