@@ -130,7 +130,7 @@ function M.perform(s, st, req)
   end
 end
 
-local function jwt_exp(token)
+function M.jwt_exp(token)
   local payload = core.jwt_payload(token)
   local claims = payload and cjson.decode(payload)
   if type(claims) == "table" and type(claims.exp) == "number" then return math.floor(claims.exp) end
@@ -141,7 +141,7 @@ end
 function M.set_tokens(st, access, refresh)
   st.access_token = access
   if refresh then st.refresh_token = refresh end
-  st.token_expires = access and jwt_exp(access) or nil
+  st.token_expires = access and M.jwt_exp(access) or nil
   if st.token_store and st.token_store.save then
     safe_callback(st, st.token_store.save, st.token_store, st.access_token, st.refresh_token)
   end
@@ -207,7 +207,7 @@ local function ensure_auth(s, st, op)
   if st.token_store and st.token_store.load and not st.access_token then
     local access, refresh = st.token_store:load()
     if access then
-      st.access_token, st.token_expires = access, jwt_exp(access)
+      st.access_token, st.token_expires = access, M.jwt_exp(access)
       st.refresh_token = refresh or st.refresh_token
     end
   end

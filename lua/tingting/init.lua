@@ -143,10 +143,8 @@ function tingting.session(opts)
   if opts.access_token or opts.refresh_token then
     st.refresh_token = opts.refresh_token
     st.access_token = opts.access_token
-    if opts.access_token then
-      -- token_expires from the token's own exp claim
-      call.set_tokens(st, opts.access_token, nil)
-    end
+    -- token_expires from the token's own exp claim; not a change for on_tokens
+    if opts.access_token then st.token_expires = call.jwt_exp(opts.access_token) end
   end
   return s
 end
