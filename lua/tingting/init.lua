@@ -20,6 +20,8 @@ local tingting = {
   policy = call.policy,
   endpoints = core.endpoints,
   normalize_phone = core.normalize_phone,
+  --- Blocking sleep (seconds), for scripts that poll a running campaign.
+  sleep = core.sleep,
 }
 
 --- Transports: `tingting.transport.curl(opts)` is the default.
