@@ -7,7 +7,7 @@ local cjson = require "cjson.safe"
 
 local M = {}
 
---- The retry policy of DESIGN.md §3, as data.
+-- The retry policy of DESIGN.md §3, as data.
 M.policy = {
   -- statuses worth another try for idempotent operations
   retry_status = { [429] = true, [500] = true, [502] = true, [503] = true, [504] = true },

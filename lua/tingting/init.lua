@@ -20,11 +20,11 @@ local tingting = {
   policy = call.policy,
   endpoints = core.endpoints,
   normalize_phone = core.normalize_phone,
-  --- Blocking sleep (seconds), for scripts that poll a running campaign.
+  -- Blocking sleep (seconds), for scripts that poll a running campaign.
   sleep = core.sleep,
 }
 
---- Transports: `tingting.transport.curl(opts)` is the default.
+-- Transports: `tingting.transport.curl(opts)` is the default.
 tingting.transport = setmetatable({
   curl = function(opts) return core.curl(opts) end,
 }, {
