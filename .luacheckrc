@@ -2,6 +2,7 @@
 -- OpenResty for code that runs inside nginx.
 std = "max"
 max_line_length = 120
+self = false
 read_globals = { "ngx" }
 exclude_files = { "build/", "doc/" }
 

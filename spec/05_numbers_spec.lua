@@ -1,0 +1,75 @@
+-- tingting.numbers: normalising phone numbers and reading number files.
+local numbers = require "tingting.numbers"
+
+local function csv(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+describe("numbers.normalize", function()
+  it("keeps digits and drops separators and the Nepal country prefix", function()
+    assert.equal("9843818700", numbers.normalize("9843818700"))
+    assert.equal("9843818700", numbers.normalize("984-381-8700"))
+    assert.equal("9843818700", numbers.normalize("(984) 381.8700"))
+    assert.equal("9843818700", numbers.normalize("+977 9843818700"))
+    assert.equal("9843818700", numbers.normalize("00977-9843818700"))
+    assert.equal("9843818700", numbers.normalize("9779843818700"))
+    assert.equal("98675432123", numbers.normalize(98675432123))
+    assert.equal("984381123", numbers.normalize("984381123"))
+  end)
+
+  it("says why a number is refused", function()
+    for _, bad in ipairs { "", "123456", "984381870012345", "98438x8700", {}, -5, 1.5, "9843818700\n" } do
+      local ok, why = numbers.normalize(bad)
+      assert.is_nil(ok, tostring(bad))
+      assert.is_string(why)
+    end
+  end)
+end)
+
+describe("numbers.read_csv", function()
+  it("reads a header row, the number column and tag columns", function()
+    local path = csv("number,tags_name,tags_age\r\n9843818700,राम,34\r\n9851022343,\"Shrestha, Sita\",29\r\n")
+    local recs = assert(numbers.read_csv(path))
+    os.remove(path)
+    assert.equal(2, #recs)
+    assert.equal("9843818700", recs[1].number)
+    assert.equal("राम", recs[1].available_tags.tags_name)
+    assert.equal("Shrestha, Sita", recs[2].available_tags.tags_name)
+    assert.equal(3, recs[2].line)
+  end)
+
+  it("tolerates a BOM, quotes with doubled quotes and newlines, blank lines", function()
+    local path = csv('\239\187\191tags_note,number\n"say ""hi""\nthere",9843818700\n\n,9851022343\n')
+    local recs = assert(numbers.read_csv(path))
+    os.remove(path)
+    assert.equal(2, #recs)
+    assert.equal('say "hi"\nthere', recs[1].available_tags.tags_note)
+    assert.equal("9851022343", recs[2].number)
+    assert.equal(5, recs[2].line)
+    assert.is_nil(recs[2].available_tags.tags_note)
+  end)
+
+  it("reports malformed files with line numbers", function()
+    local cases = {
+      { "number\n\"9843818700\n", "line 2" },
+      { "name,tags_x\nRam,1\n", "number" },
+      { "number,tags_x\n9843818700\n", "line 2" },
+      { "number\n98\"43\n", "line 2" },
+      { "", "empty" },
+    }
+    for _, case in ipairs(cases) do
+      local path = csv(case[1])
+      local ok, err = numbers.read_csv(path)
+      os.remove(path)
+      assert.is_nil(ok)
+      assert.matches(case[2], err, 1, true)
+    end
+    local ok, err = numbers.read_csv("/no/such/file.csv")
+    assert.is_nil(ok)
+    assert.matches("No such file", err)
+  end)
+end)
