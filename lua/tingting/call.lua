@@ -228,6 +228,11 @@ local function ensure_auth(s, st, op)
   return nil, auth_error("not logged in: give email and password, or tokens, or call s:login()", op)
 end
 
+--- Make sure session `s` holds a usable access token (lazy login, early refresh).
+function M.ensure_auth(s)
+  return ensure_auth(s, core.state(s), nil)
+end
+
 --- Call operation `op` on session `s`; `opts.sink` streams a download to a file.
 function M.call(s, op, args, opts)
   core.check_open(s)

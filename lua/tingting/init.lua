@@ -12,11 +12,14 @@
 local core = require "tingting.core"
 local call = require "tingting.call"
 local template = require "tingting.template"
+local batch = require "tingting.batch"
+local numbers = require "tingting.numbers"
 
 local tingting = {
   VERSION = core.VERSION,
   is_error = core.is_error,
   template = template,
+  numbers = numbers,
   policy = call.policy,
   endpoints = core.endpoints,
   normalize_phone = core.normalize_phone,
@@ -276,6 +279,9 @@ function C.add_number(c, number, available_tags)
   return call.call(core.session_of(c), "add_number",
     { id = c.id, number = number, available_tags = available_tags })
 end
+
+--- Add many numbers concurrently, each exactly once (see tingting.batch).
+function C.add_numbers(c, list, opts) return batch.add_numbers(c, list, opts) end
 
 --- The campaign's report: its bytes, or `true` once written to `path`.
 function C.report(c, path)

@@ -1,0 +1,203 @@
+--- `c:add_numbers(list, opts)`: add many numbers to a campaign, concurrently,
+-- each exactly once. The API adds one number per POST, and a POST whose answer
+-- was lost may or may not have been processed; so every such ambiguous
+-- failure is checked against the campaign's number list before it is retried.
+-- @module tingting.batch
+local core = require "tingting.core"
+local call = require "tingting.call"
+local numbers = require "tingting.numbers"
+
+local M = {}
+
+-- Validate and normalise the input; returns the unique records to send and
+-- the invalid entries, never sending anything.
+local function prepare(c, list)
+  local usable = {}
+  for _, t in ipairs(c.usable_tags) do usable[t] = true end
+  local todo, invalid, seen, dups = {}, {}, {}, 0
+  for i, item in ipairs(list) do
+    local raw, tags = item, nil
+    if type(item) == "table" then raw, tags = item.number, item.available_tags end
+    local digits, why = numbers.normalize(raw)
+    if digits and tags ~= nil and type(tags) ~= "table" then
+      digits, why = nil, "available_tags: expected a table"
+    end
+    if digits and tags then
+      local names = {}
+      for k in pairs(tags) do
+        if not usable[k] then names[#names + 1] = tostring(k) end
+      end
+      if #names > 0 then
+        table.sort(names)
+        digits, why = nil, ("available_tags: %s not in the campaign's usable tags (%s)"):format(
+          table.concat(names, ", "), #c.usable_tags > 0 and table.concat(c.usable_tags, ", ") or "none")
+      end
+    end
+    if not digits then
+      invalid[#invalid + 1] = { input = item, reason = why, index = i }
+    elseif seen[digits] then
+      dups = dups + 1
+    else
+      seen[digits] = true
+      todo[#todo + 1] = { number = digits, available_tags = tags }
+    end
+  end
+  return todo, invalid, dups
+end
+
+-- Run `reqs` on the transport's `many` when it has one, else one by one.
+local function run_many(st, reqs, concurrency, on_done)
+  local t = st.transport
+  if type(t) ~= "function" and t.many then return t:many(reqs, concurrency, on_done) end
+  for i, req in ipairs(reqs) do
+    local status, body, headers
+    if type(t) == "function" then status, body, headers = t(req) else status, body, headers = t:request(req) end
+    on_done(i, status, body, headers)
+  end
+  return true
+end
+
+local function transport_error(e)
+  if type(e) ~= "table" then e = { message = tostring(e) } end
+  return core.error { kind = e.kind == "timeout" and "timeout" or "network", message = e.message or "failed",
+    sent = e.sent ~= false, code = e.code }
+end
+
+--- Add `list` (numbers, or records `{number=, available_tags=}`) to campaign `c`.
+-- opts: `concurrency` (8), `skip_existing` (true), `on_progress(done, total)`,
+-- `max_rounds` (session max_retries + 1).
+-- @treturn table `{added=, skipped=, invalid={{input=, reason=}}, failed={{number=, err=}}, numbers={Number}}`
+function M.add_numbers(c, list, opts)
+  opts = opts or {}
+  if type(list) ~= "table" then
+    return nil, core.error { kind = "validation", field = "list", op = "add_numbers", sent = false,
+      message = "list: expected a list of numbers or {number=, available_tags=} records" }
+  end
+  local concurrency = opts.concurrency or 8
+  if type(concurrency) ~= "number" or concurrency < 1 or concurrency ~= math.floor(concurrency) then
+    return nil, core.error { kind = "validation", field = "concurrency", op = "add_numbers", sent = false,
+      message = "concurrency: expected a positive integer" }
+  end
+  local s = core.session_of(c)
+  core.check_open(s)
+  local st = core.state(s)
+  local report = { added = 0, skipped = 0, invalid = {}, failed = {}, numbers = {} }
+  local todo, invalid, dups = prepare(c, list)
+  report.invalid, report.skipped = invalid, dups
+
+  local existing
+  local function load_existing()
+    local current, err = call.call(s, "campaign_numbers", { id = c.id })
+    if not current then return nil, err end
+    existing = {}
+    for _, n in ipairs(current) do existing[n.number] = n end
+    return true
+  end
+  if opts.skip_existing ~= false then
+    local ok, err = load_existing()
+    if not ok then return nil, err end
+    local keep = {}
+    for _, rec in ipairs(todo) do
+      if existing[rec.number] then report.skipped = report.skipped + 1 else keep[#keep + 1] = rec end
+    end
+    todo = keep
+  end
+
+  local total, done = #todo, 0
+  local function progress()
+    done = done + 1
+    if opts.on_progress then opts.on_progress(done, total) end
+  end
+  local max_rounds = opts.max_rounds or (st.max_retries + 1)
+  local round = 0
+  while #todo > 0 do
+    round = round + 1
+    local authed, aerr = call.ensure_auth(s)
+    if not authed then
+      for _, rec in ipairs(todo) do report.failed[#report.failed + 1] = { number = rec.number, err = aerr } end
+      break
+    end
+    local reqs, recs = {}, {}
+    for _, rec in ipairs(todo) do
+      local req, berr = core.build(s, "add_number", { id = c.id, number = rec.number,
+        available_tags = rec.available_tags })
+      if req then
+        reqs[#reqs + 1], recs[#reqs + 1] = req, rec
+      else
+        report.invalid[#report.invalid + 1] = { input = rec.number, reason = berr.message }
+        progress()
+      end
+    end
+    local again, ambiguous = {}, {}
+    run_many(st, reqs, concurrency, function(i, status, body, headers)
+      local rec = recs[i]
+      local n, err
+      if status then
+        n, err = core.parse(s, "add_number", status, body or "", headers or {})
+      else
+        err = transport_error(body)
+      end
+      if n then
+        report.added = report.added + 1
+        report.numbers[#report.numbers + 1] = n
+        progress()
+        return
+      end
+      rec.err = err
+      if err.status == 401 or err.kind == "rate_limited" or err.sent == false then
+        again[#again + 1] = rec -- provably not processed
+      elseif err.kind == "network" or err.kind == "timeout" or err.kind == "server" then
+        ambiguous[#ambiguous + 1] = rec -- may have been processed: look before retrying
+      else
+        report.failed[#report.failed + 1] = { number = rec.number, err = err }
+        progress()
+      end
+    end)
+    if #ambiguous > 0 then
+      local lok, lerr = load_existing()
+      for _, rec in ipairs(ambiguous) do
+        local n = lok and existing[rec.number]
+        if n then
+          report.added = report.added + 1
+          report.numbers[#report.numbers + 1] = n
+          progress()
+        elseif lok then
+          again[#again + 1] = rec
+        else
+          rec.err = lerr -- cannot tell whether it was added: report, never resend blindly
+          report.failed[#report.failed + 1] = { number = rec.number, err = lerr }
+          progress()
+        end
+      end
+    end
+    if round >= max_rounds then
+      for _, rec in ipairs(again) do
+        report.failed[#report.failed + 1] = { number = rec.number, err = rec.err }
+        progress()
+      end
+      break
+    end
+    todo = again
+    if #todo > 0 then
+      local wait = 0
+      for _, rec in ipairs(todo) do
+        if rec.err and rec.err.retry_after then wait = math.max(wait, rec.err.retry_after) end
+      end
+      call.sleep(st, math.min(math.max(wait, call.backoff(round)), call.policy.retry_after_cap))
+      -- a 401 mid-batch means the token expired: renew once for all of them
+      for _, rec in ipairs(todo) do
+        if rec.err and rec.err.status == 401 then
+          local rok, rerr = call.renew(s, st, st.access_token)
+          if not rok then
+            for _, r in ipairs(todo) do report.failed[#report.failed + 1] = { number = r.number, err = rerr } end
+            todo = {}
+          end
+          break
+        end
+      end
+    end
+  end
+  return report
+end
+
+return M
