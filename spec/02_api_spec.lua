@@ -60,6 +60,7 @@ describe("API against the emulator", function()
 
     it("resumes from tokens without logging in", function()
       local access, refresh = emu.login()
+      emu.clear_requests()
       local s2 = assert(tingting.session { base_url = emu.url(), access_token = access, refresh_token = refresh })
       assert(s2:user())
       for _, r in ipairs(emu.requests()) do assert.not_equal("/api/accounts/login/", r.path) end
@@ -105,8 +106,9 @@ describe("API against the emulator", function()
       local c = assert(s:create_campaign { name = "bulk", services = "SMS", send_to_number_file = path })
       os.remove(path)
       c = assert(s:campaign(c.id))
-      table.sort(c.usable_tags)
-      assert.same({ "tags_age", "tags_name" }, c.usable_tags)
+      local tags = c.usable_tags
+      table.sort(tags)
+      assert.same({ "tags_age", "tags_name" }, tags)
       local names = {}
       for _, n in ipairs(assert(c:numbers())) do names[n.number] = n.available_tags.tags_name end
       assert.equal("राम", names["9843818700"])

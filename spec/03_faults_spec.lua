@@ -39,7 +39,7 @@ describe("faults", function()
   it("refreshes an expired access token once and replays the call", function()
     emu.config { access_ttl = 1 }
     local saved = call.policy.refresh_margin
-    call.policy.refresh_margin = 0
+    call.policy.refresh_margin = -60 -- let the client believe its token is still good
     s:login()
     tingting.sleep(2.1)
     local ok, err = s:user()
@@ -47,6 +47,15 @@ describe("faults", function()
     assert.is_table(ok, tostring(err))
     assert.equal(2, count(USER))
     assert.equal(1, count("/api/accounts/token/refresh/"))
+  end)
+
+  it("logs in again when the server no longer accepts the refresh token either", function()
+    emu.reset() -- new signing secret: both tokens are now invalid
+    local ok, err = s:user()
+    assert.is_table(ok, tostring(err))
+    assert.equal(1, count("/api/accounts/token/refresh/"))
+    assert.equal(1, count("/api/accounts/login/"))
+    assert.equal(2, count(USER))
   end)
 
   it("honours 429 with Retry-After, for a non-idempotent call too", function()
