@@ -30,6 +30,7 @@ void tt_session_open(lua_State *L);    /* session.c */
 void tt_build_open(lua_State *L);      /* build.c: core.build, core.endpoints */
 void tt_parse_open(lua_State *L);      /* parse.c: core.parse */
 int tt_curl_open(lua_State *L);        /* curl.c, curl_multi.c: core.curl; 0 = ok */
+void tt_fsutil_open(lua_State *L);     /* fsutil.c: write_private, isatty */
 
 /* errors.c: push a new tingting.error with kind and message; the other
  * fields are set by the caller with lua_setfield on the result. */

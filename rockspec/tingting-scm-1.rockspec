@@ -27,7 +27,7 @@ build = {
     ["tingting.core"] = {
       sources = {
         "csrc/core.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
-        "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c",
+        "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/fsutil.c",
         "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
@@ -37,5 +37,8 @@ build = {
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",
     ["tingting.template"] = "lua/tingting/template.lua",
+    ["tingting.numbers"] = "lua/tingting/numbers.lua",
+    ["tingting.batch"] = "lua/tingting/batch.lua",
+    ["tingting.store"] = "lua/tingting/store.lua",
   },
 }

@@ -14,12 +14,14 @@ local call = require "tingting.call"
 local template = require "tingting.template"
 local batch = require "tingting.batch"
 local numbers = require "tingting.numbers"
+local store = require "tingting.store"
 
 local tingting = {
   VERSION = core.VERSION,
   is_error = core.is_error,
   template = template,
   numbers = numbers,
+  store = store,
   policy = call.policy,
   endpoints = core.endpoints,
   normalize_phone = core.normalize_phone,
@@ -134,15 +136,15 @@ function tingting.session(opts)
   elseif tt ~= "function" and not ((tt == "table" or tt == "userdata") and transport.request) then
     return verror("transport", "expected a transport (an object with :request) or a function(req)")
   end
-  local store = opts.token_store
-  if store ~= nil and not (type(store) == "table" and (store.load or store.save)) then
+  local token_store = opts.token_store
+  if token_store ~= nil and not (type(token_store) == "table" and (token_store.load or token_store.save)) then
     return verror("token_store", "expected an object with load() and save(access, refresh)")
   end
   local st = {
     base_url = base, email = opts.email, password = opts.password,
     timeout = opts.timeout or 30, connect_timeout = opts.connect_timeout or 10,
     max_retries = retries or 2, transport = transport, owns_transport = owns,
-    on_tokens = opts.on_tokens, on_log = opts.on_log, token_store = store,
+    on_tokens = opts.on_tokens, on_log = opts.on_log, token_store = token_store,
   }
   local s = core.session_new(st)
   if opts.access_token or opts.refresh_token then
