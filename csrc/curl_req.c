@@ -1,0 +1,600 @@
+/* One HTTP request over a libcurl easy handle: a Lua request table in, a
+ * configured handle; the finished transfer out, `status, body, headers` or
+ * `nil, err`. Shared by t:request (curl.c) and t:many (curl_multi.c).
+ *
+ * No Lua runs while libcurl runs: the callbacks below only fill C buffers,
+ * and Lua values are built from them after the transfer has finished. */
+#include "curl_req.h"
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Cap on the header lines of one answer (libcurl caps each line at 100 KB). */
+#define TT_MAX_HEAD (256u * 1024u)
+/* Buffers grown past this by one large answer are released afterwards. */
+#define TT_KEEP_BUF (1024u * 1024u)
+
+/* Our reason for aborting a transfer when the answer is too large. */
+static const char FAIL_MAX_BODY[] = "max_body";
+
+/* Buffers ---------------------------------------------------------------- */
+
+static int buf_add(tt_buf *b, const char *p, size_t n) {
+  if (n == 0) return 0;
+  if (n > b->cap - b->len) {
+    size_t cap = b->cap ? b->cap : 1024;
+    char *np;
+    while (cap - b->len < n) {
+      if (cap > SIZE_MAX / 2) return -1;
+      cap *= 2;
+    }
+    np = realloc(b->p, cap);
+    if (np == NULL) return -1;
+    b->p = np;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+static void buf_reset(tt_buf *b) {
+  if (b->cap > TT_KEEP_BUF) {
+    free(b->p);
+    b->p = NULL;
+    b->cap = 0;
+  }
+  b->len = 0;
+}
+
+static void buf_free(tt_buf *b) {
+  free(b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+}
+
+/* libcurl callbacks: C only, never a Lua call ----------------------------- */
+
+static size_t on_read(char *dst, size_t size, size_t n, void *ud) {
+  tt_src *s = ud;
+  size_t left = s->len - s->off, want = size * n;
+  if (want > left) want = left;
+  memcpy(dst, s->p + s->off, want);
+  s->off += want;
+  return want;
+}
+
+/* Refusing to seek is what stops libcurl from replaying a body it has
+ * already sent (see "Resends" below). */
+static int on_seek(void *ud, curl_off_t offset, int origin) {
+  tt_src *s = ud;
+  if (!s->rewind) return CURL_SEEKFUNC_CANTSEEK;
+  if (origin != SEEK_SET || offset < 0 || (curl_off_t)s->len < offset) return CURL_SEEKFUNC_FAIL;
+  s->off = (size_t)offset;
+  return CURL_SEEKFUNC_OK;
+}
+
+/* Called once per attempt, after connecting (TCP, TLS, proxy) and before
+ * the first request byte is written: while it has never been called, the
+ * server cannot have seen this request. That is the only sound basis for
+ * err.sent = false; error codes alone cannot tell a first attempt from an
+ * internal retry. */
+static int on_prereq(void *ud, char *ip, char *local, int port, int lport) {
+  tt_xfer *x = ud;
+  (void)ip, (void)local, (void)port, (void)lport;
+  x->prereqs++;
+  return CURL_PREREQFUNC_OK;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud) {
+  tt_xfer *x = ud;
+  size_t len = size * n;
+  /* A status line starts a new response: 1xx interim answers and proxy
+   * CONNECT answers are forgotten, only the final one is returned. */
+  if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) x->head.len = 0;
+  if (x->head.len + len > TT_MAX_HEAD) {
+    x->fail = "the answer's headers exceeded 256 KB";
+    return 0;
+  }
+  if (buf_add(&x->head, p, len) != 0) {
+    x->fail = "out of memory";
+    return 0;
+  }
+  return len;
+}
+
+static size_t on_write(char *p, size_t size, size_t n, void *ud) {
+  tt_xfer *x = ud;
+  size_t len = size * n;
+  if (!x->decided) {
+    /* Headers are complete at the first body byte: only a 2xx answer goes
+     * to the sink, an error answer stays in memory for the caller to parse. */
+    long status = 0;
+    x->decided = 1;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (x->part != NULL && status >= 200 && status < 300) {
+      x->file = fopen(x->part, "wb");
+      if (x->file == NULL) {
+        x->fail = "cannot open the sink file";
+        x->fail_errno = errno;
+        return 0;
+      }
+    }
+  }
+  if (x->file != NULL) {
+    if (len > 0 && fwrite(p, 1, len, x->file) != len) {
+      x->fail = "cannot write the sink file";
+      x->fail_errno = errno;
+      return 0;
+    }
+    return len;
+  }
+  if (len > x->max_body - x->data.len) {
+    x->fail = FAIL_MAX_BODY;
+    return 0;
+  }
+  if (buf_add(&x->data, p, len) != 0) {
+    x->fail = "out of memory";
+    return 0;
+  }
+  return len;
+}
+
+/* Handle lifetime -------------------------------------------------------- */
+
+#define SET(opt, val)                                                    \
+  do {                                                                   \
+    if ((rc = curl_easy_setopt(e, (opt), (val))) != CURLE_OK) goto fail; \
+  } while (0)
+
+/* Options that hold for every request of the transport; per-request ones
+ * are all (re)set by tt_xfer_setup so nothing leaks between requests. */
+CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o) {
+  CURLcode rc;
+  CURL *e = curl_easy_init();
+  if (e == NULL) return CURLE_OUT_OF_MEMORY;
+  x->easy = e;
+  SET(CURLOPT_NOSIGNAL, 1L); /* threads, nginx: no SIGALRM for DNS timeouts */
+  SET(CURLOPT_ERRORBUFFER, x->errbuf);
+  SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  SET(CURLOPT_FOLLOWLOCATION, 0L);
+  SET(CURLOPT_TCP_NODELAY, 1L);
+  SET(CURLOPT_TCP_KEEPALIVE, 1L);
+  SET(CURLOPT_ACCEPT_ENCODING, (char *)NULL); /* bodies byte-exact, no inflate */
+  SET(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+  SET(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+  if (o->ca_file != NULL) SET(CURLOPT_CAINFO, o->ca_file);
+  SET(CURLOPT_USERAGENT, o->user_agent);
+  SET(CURLOPT_WRITEFUNCTION, on_write);
+  SET(CURLOPT_WRITEDATA, x);
+  SET(CURLOPT_HEADERFUNCTION, on_header);
+  SET(CURLOPT_HEADERDATA, x);
+  SET(CURLOPT_READFUNCTION, on_read);
+  SET(CURLOPT_READDATA, &x->body);
+  SET(CURLOPT_SEEKFUNCTION, on_seek);
+  SET(CURLOPT_SEEKDATA, &x->body);
+  SET(CURLOPT_PREREQFUNCTION, on_prereq);
+  SET(CURLOPT_PREREQDATA, x);
+  SET(CURLOPT_PRIVATE, x);
+  return CURLE_OK;
+fail:
+  curl_easy_cleanup(e);
+  x->easy = NULL;
+  return rc;
+}
+
+/* Releases what one request holds; an unfinished sink file is removed. */
+void tt_xfer_clear(tt_xfer *x) {
+  if (x->mime != NULL) {
+    /* libcurl keeps the pointer: detach before freeing. */
+    if (x->easy != NULL) curl_easy_setopt(x->easy, CURLOPT_MIMEPOST, (curl_mime *)NULL);
+    curl_mime_free(x->mime);
+    x->mime = NULL;
+  }
+  if (x->headers != NULL) {
+    if (x->easy != NULL) curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+    curl_slist_free_all(x->headers);
+    x->headers = NULL;
+  }
+  if (x->file != NULL) {
+    fclose(x->file);
+    x->file = NULL;
+    remove(x->part);
+  }
+  free(x->sink);
+  x->sink = x->part = NULL;
+  buf_reset(&x->send);
+  buf_reset(&x->data);
+  buf_reset(&x->head);
+  x->body.p = NULL;
+  x->body.len = x->body.off = 0;
+  x->decided = x->prereqs = x->fail_errno = 0;
+  x->fail = NULL;
+  x->errbuf[0] = '\0';
+}
+
+void tt_xfer_free(tt_xfer *x) {
+  tt_xfer_clear(x);
+  if (x->easy != NULL) curl_easy_cleanup(x->easy);
+  x->easy = NULL;
+  buf_free(&x->send);
+  buf_free(&x->data);
+  buf_free(&x->head);
+}
+
+/* Raw access: a request is a plain table, and what we read must be what
+ * the table holds (and keeps alive), not what a metamethod makes up.
+ * tt_req_check (curl.c) has vetted every field. */
+static int field(lua_State *L, int idx, const char *k) {
+  lua_pushstring(L, k);
+  lua_rawget(L, idx);
+  return lua_type(L, -1);
+}
+
+/* Setting up a request --------------------------------------------------- */
+
+static long to_ms(double s) {
+  double ms = s * 1000.0 + 0.5;
+  if (ms >= 2147483647.0) return 2147483647L;
+  return ms < 1.0 ? 1L : (long)ms;
+}
+
+static double seconds(lua_State *L, int idx, const char *k, double dflt) {
+  double v = dflt;
+  if (field(L, idx, k) == LUA_TNUMBER) v = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+static int ieq(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+    char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+    if (ca != cb) return 0;
+  }
+  return *a == *b;
+}
+
+static CURLcode add_header(tt_xfer *x, const char *line) {
+  struct curl_slist *l = curl_slist_append(x->headers, line);
+  if (l == NULL) return CURLE_OUT_OF_MEMORY;
+  x->headers = l;
+  return CURLE_OK;
+}
+
+/* raw: a non-form body, for which libcurl would otherwise invent
+ * "Content-Type: application/x-www-form-urlencoded". */
+static CURLcode build_headers(lua_State *L, tt_xfer *x, int idx, int raw) {
+  int top = lua_gettop(L), ctype = 0;
+  CURLcode rc = CURLE_OK;
+  if (field(L, idx, "headers") == LUA_TTABLE) {
+    int h = lua_gettop(L);
+    lua_pushnil(L);
+    while (rc == CURLE_OK && lua_next(L, h) != 0) {
+      const char *k = lua_tostring(L, -2), *v = lua_tostring(L, -1);
+      /* "Name;" is libcurl's way to send an empty value ("Name:" drops it). */
+      const char *line = *v ? lua_pushfstring(L, "%s: %s", k, v) : lua_pushfstring(L, "%s;", k);
+      if (ieq(k, "Content-Type")) ctype = 1;
+      rc = add_header(x, line);
+      lua_pop(L, 2);
+    }
+  }
+  lua_settop(L, top);
+  /* The body goes at once: waiting for "100 Continue" costs a round trip
+   * (or a full second against servers that never send it). */
+  if (rc == CURLE_OK) rc = add_header(x, "Expect:");
+  if (rc == CURLE_OK && raw && !ctype) rc = add_header(x, "Content-Type:");
+  return rc;
+}
+
+/* Value parts of a non-idempotent form are read through a callback that
+ * refuses to seek, like the raw body (see "Resends"); *locked counts them. */
+static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *locked) {
+  int top = lua_gettop(L), form, part;
+  size_t i, len;
+  CURLcode rc = CURLE_OK;
+  field(L, idx, "form");
+  form = lua_gettop(L);
+  len = lua_rawlen(L, form);
+  x->mime = curl_mime_init(x->easy);
+  if (x->mime == NULL) return CURLE_OUT_OF_MEMORY;
+  for (i = 1; rc == CURLE_OK && i <= len; i++) {
+    curl_mimepart *p = curl_mime_addpart(x->mime);
+    lua_rawgeti(L, form, (int)i);
+    part = lua_gettop(L);
+    if (p == NULL) {
+      rc = CURLE_OUT_OF_MEMORY;
+      break;
+    }
+    field(L, part, "name");
+    rc = curl_mime_name(p, lua_tostring(L, -1));
+    if (rc == CURLE_OK && field(L, part, "file") == LUA_TSTRING) {
+      const char *path = lua_tostring(L, -1);
+      if (curl_mime_filedata(p, path) != CURLE_OK) {
+        /* 7.88 stats the file here; name the reason, not just READ_ERROR. */
+        x->fail = "cannot read a form file";
+        x->fail_errno = errno;
+        rc = CURLE_READ_ERROR;
+      }
+      if (rc == CURLE_OK && field(L, part, "filename") == LUA_TSTRING)
+        rc = curl_mime_filename(p, lua_tostring(L, -1));
+      if (rc == CURLE_OK && field(L, part, "type") == LUA_TSTRING)
+        rc = curl_mime_type(p, lua_tostring(L, -1));
+    } else if (rc == CURLE_OK) {
+      size_t vlen;
+      const char *v;
+      field(L, part, "value");
+      v = lua_tolstring(L, -1, &vlen);
+      if (rewind) {
+        rc = curl_mime_data(p, v, vlen);
+      } else {
+        tt_src *s = malloc(sizeof *s + vlen + 1);
+        if (s == NULL) {
+          rc = CURLE_OUT_OF_MEMORY;
+        } else {
+          s->p = (const char *)(s + 1);
+          memcpy(s + 1, v, vlen);
+          s->len = vlen;
+          s->off = 0;
+          s->rewind = 0;
+          /* the part owns s from here on: the mime frees it with free() */
+          rc = curl_mime_data_cb(p, (curl_off_t)vlen, on_read, on_seek, free, s);
+          (*locked)++;
+        }
+      }
+    }
+    lua_settop(L, part - 1);
+  }
+  lua_settop(L, top);
+  return rc;
+}
+
+/* Resends. libcurl 7.88 replays a request by itself when it went out on a
+ * reused keep-alive connection and not one answer byte came back
+ * (Curl_retry_request, lib/transfer.c): the connection may have been closed
+ * by the server while idle. But the server may also have received and
+ * processed the request and died (or been cut off) before answering; for a
+ * non-idempotent request (send an OTP, begin a campaign) the replay then
+ * acts twice. When any body byte had gone out, the replay must first rewind
+ * the body (Curl_readrewind): POSTFIELDS needs no rewind and is replayed
+ * silently, a mime body rewinds itself, but a body read through
+ * CURLOPT_READFUNCTION is rewound by CURLOPT_SEEKFUNCTION, and ours answers
+ * CURL_SEEKFUNC_CANTSEEK for a non-idempotent request: the transfer fails
+ * with CURLE_SEND_FAIL_REWIND instead of replaying, and is reported as an
+ * ambiguous failure (sent = true). In a mime body the value parts go through
+ * the same callback, and one unrewindable part makes the whole form
+ * unrewindable. A request with no body byte of ours to lock (no body, an
+ * empty one, a form of files only) would be replayed unchecked, so it takes
+ * a fresh connection instead: libcurl never replays on a new connection.
+ * Idempotent requests keep libcurl's replay, which is what makes keep-alive
+ * reliable. spec/curl_transport_spec.lua proves both cases against a server
+ * that processes the request and closes without answering. */
+CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n) {
+  CURL *e = x->easy;
+  CURLcode rc = CURLE_OK;
+  int top = lua_gettop(L), idem, form, raw, locked = 0, fresh;
+  const char *method;
+  idx = lua_absindex(L, idx);
+  tt_req_check(L, idx, n);
+  tt_xfer_clear(x);
+  x->max_body = o->max_body;
+
+  field(L, idx, "method");
+  method = lua_tostring(L, -1); /* stays on the stack: the table holds it anyway */
+  if (field(L, idx, "idempotent") == LUA_TBOOLEAN) idem = lua_toboolean(L, -1);
+  else idem = strcmp(method, "GET") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
+  lua_pop(L, 1);
+
+  field(L, idx, "url");
+  SET(CURLOPT_URL, lua_tostring(L, -1));
+  lua_pop(L, 1);
+
+  if (field(L, idx, "sink") == LUA_TSTRING) {
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    x->sink = malloc(2 * len + 7);
+    if (x->sink == NULL) {
+      rc = CURLE_OUT_OF_MEMORY;
+      goto fail;
+    }
+    memcpy(x->sink, s, len + 1);
+    x->part = x->sink + len + 1;
+    memcpy(x->part, s, len);
+    memcpy(x->part + len, ".part", 6);
+  }
+  lua_pop(L, 1);
+
+  /* The body is copied: in t:many() Lua code runs between the start and
+   * the end of a transfer and could drop the only reference to it. */
+  raw = field(L, idx, "body") == LUA_TSTRING;
+  if (raw) {
+    size_t len;
+    const char *b = lua_tolstring(L, -1, &len);
+    if (buf_add(&x->send, b, len) != 0) {
+      rc = CURLE_OUT_OF_MEMORY;
+      goto fail;
+    }
+    x->body.p = x->send.p;
+    x->body.len = len;
+  }
+  lua_pop(L, 1);
+  x->body.off = 0;
+  x->body.rewind = idem;
+
+  form = field(L, idx, "form") == LUA_TTABLE;
+  lua_pop(L, 1);
+  if (form && (rc = build_form(L, x, idx, idem, &locked)) != CURLE_OK) goto fail;
+
+  /* Every per-request option is set each time: the handle is reused for
+   * keep-alive, and nothing may leak from the previous request. */
+  if (form) {
+    SET(CURLOPT_MIMEPOST, x->mime);
+  } else if (raw || (strcmp(method, "GET") != 0 && strcmp(method, "DELETE") != 0)) {
+    raw = 1;
+    SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body.len);
+  } else {
+    SET(CURLOPT_HTTPGET, 1L);
+  }
+  SET(CURLOPT_CUSTOMREQUEST, strcmp(method, form || raw ? "POST" : "GET") == 0 ? NULL : method);
+  fresh = !idem && (form ? locked == 0 : x->body.len == 0);
+  SET(CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+  SET(CURLOPT_TIMEOUT_MS, to_ms(seconds(L, idx, "timeout", o->timeout)));
+  SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(seconds(L, idx, "connect_timeout", o->connect_timeout)));
+  if ((rc = build_headers(L, x, idx, raw)) != CURLE_OK) goto fail;
+  SET(CURLOPT_HTTPHEADER, x->headers);
+  lua_settop(L, top);
+  return CURLE_OK;
+fail:
+  lua_settop(L, top);
+  return rc;
+}
+
+/* Finishing a transfer --------------------------------------------------- */
+
+static void trim_end(char *s) {
+  size_t len = strlen(s);
+  while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ')) s[--len] = '\0';
+}
+
+/* Header names lowercased, repeated headers joined with ", " (RFC 9110
+ * 5.3), obsolete line folding joined with a space. */
+static void push_headers(lua_State *L, tt_buf *h) {
+  char *p = h->p, *end = h->p + h->len, *last = NULL;
+  size_t lastlen = 0;
+  int t;
+  lua_createtable(L, 0, 8);
+  t = lua_gettop(L);
+  while (p < end) {
+    char *eol = memchr(p, '\n', (size_t)(end - p)), *next, *colon, *v, *ve;
+    if (eol == NULL) eol = end;
+    next = eol < end ? eol + 1 : end;
+    ve = eol;
+    while (ve > p && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+    if (ve == p || (ve - p >= 5 && memcmp(p, "HTTP/", 5) == 0)) {
+      p = next;
+      continue;
+    }
+    if (*p == ' ' || *p == '\t') {
+      if (last != NULL) {
+        for (v = p; v < ve && (*v == ' ' || *v == '\t'); v++) {}
+        lua_pushlstring(L, last, lastlen);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, t);
+        lua_pushliteral(L, " ");
+        lua_pushlstring(L, v, (size_t)(ve - v));
+        lua_concat(L, 3);
+        lua_rawset(L, t);
+      }
+      p = next;
+      continue;
+    }
+    colon = memchr(p, ':', (size_t)(ve - p));
+    if (colon == NULL || colon == p) {
+      p = next;
+      continue;
+    }
+    for (v = p; v < colon; v++)
+      if (*v >= 'A' && *v <= 'Z') *v = (char)(*v + 32);
+    for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t'); v++) {}
+    last = p;
+    lastlen = (size_t)(colon - p);
+    lua_pushlstring(L, p, lastlen);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, t);
+    if (lua_isstring(L, -1)) {
+      lua_pushliteral(L, ", ");
+      lua_pushlstring(L, v, (size_t)(ve - v));
+      lua_concat(L, 3);
+    } else {
+      lua_pop(L, 1);
+      lua_pushlstring(L, v, (size_t)(ve - v));
+    }
+    lua_rawset(L, t);
+    p = next;
+  }
+}
+
+static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
+  char msg[CURL_ERROR_SIZE + 128];
+  if (x->fail == FAIL_MAX_BODY) {
+    snprintf(msg, sizeof msg, "the answer exceeded max_body (%zu bytes)", x->max_body);
+  } else if (x->fail != NULL && x->fail_errno != 0) {
+    snprintf(msg, sizeof msg, "%s: %s", x->fail, strerror(x->fail_errno));
+  } else if (x->fail != NULL) {
+    snprintf(msg, sizeof msg, "%s", x->fail);
+  } else if (rc == CURLE_SEND_FAIL_REWIND) {
+    snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
+                              "been processed, and was not resent as it is not idempotent");
+  } else {
+    /* libcurl's own words; they name hosts and addresses, never headers */
+    snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+  }
+  trim_end(msg);
+  lua_pushnil(L);
+  lua_createtable(L, 0, 4);
+  lua_pushstring(L, rc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "network");
+  lua_setfield(L, -2, "kind");
+  lua_pushstring(L, msg);
+  lua_setfield(L, -2, "message");
+  lua_pushinteger(L, (lua_Integer)rc);
+  lua_setfield(L, -2, "code");
+  lua_pushboolean(L, x->prereqs > 0);
+  lua_setfield(L, -2, "sent");
+  return 2;
+}
+
+/* Moves a finished 2xx download into place; a 2xx with no body still
+ * leaves an (empty) file, as the caller asked for one. */
+static CURLcode finish_sink(tt_xfer *x) {
+  FILE *f = x->file != NULL ? x->file : fopen(x->part, "wb");
+  x->file = NULL;
+  if (f == NULL) {
+    x->fail = "cannot open the sink file";
+    x->fail_errno = errno;
+    return CURLE_WRITE_ERROR;
+  }
+  if (fclose(f) != 0) {
+    x->fail = "cannot write the sink file";
+    x->fail_errno = errno;
+    remove(x->part);
+    return CURLE_WRITE_ERROR;
+  }
+  if (rename(x->part, x->sink) != 0) {
+    x->fail = "cannot rename the sink file into place";
+    x->fail_errno = errno;
+    remove(x->part);
+    return CURLE_WRITE_ERROR;
+  }
+  return CURLE_OK;
+}
+
+/* Pushes `status, body, headers` (returns 3) or `nil, err` (returns 2) and
+ * releases what the request held. */
+int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc) {
+  long status = 0;
+  int sunk = 0, nres;
+  if (rc == CURLE_OK) curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+  if (rc == CURLE_OK && x->sink != NULL && status >= 200 && status < 300) {
+    rc = finish_sink(x);
+    sunk = rc == CURLE_OK;
+  }
+  if (x->file != NULL) { /* failed midway: no partial file is left */
+    fclose(x->file);
+    x->file = NULL;
+    remove(x->part);
+  }
+  if (rc != CURLE_OK) {
+    nres = push_error(L, x, rc);
+  } else {
+    lua_pushinteger(L, (lua_Integer)status);
+    if (sunk) lua_pushliteral(L, "");
+    else lua_pushlstring(L, x->data.p ? x->data.p : "", x->data.len);
+    push_headers(L, &x->head);
+    nres = 3;
+  }
+  tt_xfer_clear(x);
+  return nres;
+}

@@ -1,0 +1,90 @@
+/* What curl.c (the easy transport), curl_multi.c (batches) and curl_req.c
+ * (one request: from a Lua request table to a configured easy handle and
+ * back to Lua values) share. Private to those three files. */
+#ifndef TINGTING_CURL_REQ_H
+#define TINGTING_CURL_REQ_H
+
+#include "tingting.h"
+#include <curl/curl.h>
+#include <stdio.h>
+
+/* CURLOPT_PROTOCOLS_STR needs 7.85, CURLOPT_PREREQFUNCTION 7.80. */
+#if LIBCURL_VERSION_NUM < 0x075500
+#error "tingting needs libcurl 7.85 or newer"
+#endif
+
+#pragma GCC visibility push(hidden)
+
+typedef struct tt_buf {
+  char *p;
+  size_t len, cap;
+} tt_buf;
+
+/* A request body we own, read out by libcurl. `rewind` says whether
+ * libcurl may seek back to replay it (see curl_req.c on resends). */
+typedef struct tt_src {
+  const char *p;
+  size_t len, off;
+  int rewind;
+} tt_src;
+
+/* Transport settings, shared by every easy handle of a transport. */
+typedef struct tt_opts {
+  double timeout, connect_timeout; /* seconds */
+  size_t max_body;
+  int insecure;
+  char *ca_file, *user_agent;      /* malloc'd; NULL = none / default */
+} tt_opts;
+
+/* One easy handle and the state of the transfer it runs. Everything a
+ * request allocates hangs here, so a Lua error at any point leaves nothing
+ * unowned: the next setup or tt_xfer_free releases it. */
+typedef struct tt_xfer {
+  CURL *easy;
+  struct curl_slist *headers;
+  curl_mime *mime;
+  tt_buf send;          /* copy of the body: Lua may collect the original */
+  tt_src body;
+  tt_buf data;          /* answer body kept in memory */
+  tt_buf head;          /* header lines of the latest response */
+  size_t max_body;
+  char *sink;           /* copy of req.sink (malloc'd, also holds part) */
+  char *part;           /* sink .. ".part", NULL without sink */
+  FILE *file;           /* open .part while a 2xx body streams to it */
+  int decided;          /* first body byte seen: memory or file chosen */
+  int prereqs;          /* times libcurl was about to send the request */
+  const char *fail;     /* our own reason for aborting, or NULL */
+  int fail_errno;
+  int index;            /* curl_multi.c: 1-based index in the batch, 0 = idle */
+  char errbuf[CURL_ERROR_SIZE];
+} tt_xfer;
+
+typedef struct tt_curl {
+  tt_xfer one;          /* t:request(); one.easy == NULL once closed */
+  tt_opts o;
+  CURLM *multi;         /* t:many(), created on first use, kept for keep-alive */
+  tt_xfer *pool;
+  int npool;
+  int busy;             /* inside t:many() */
+  int closed;
+} tt_curl;
+
+/* curl_req.c */
+CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o);
+void tt_xfer_free(tt_xfer *x);
+void tt_xfer_clear(tt_xfer *x);
+void tt_req_check(lua_State *L, int idx, int n);
+CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n);
+int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc);
+
+/* curl.c */
+tt_curl *tt_curl_check(lua_State *L, int idx); /* raises when closed */
+void tt_curl_release(tt_curl *t);
+
+/* curl_multi.c */
+int tt_curl_many(lua_State *L);
+void tt_curl_multi_free(tt_curl *t);
+
+#pragma GCC visibility pop
+
+#endif
