@@ -19,7 +19,7 @@ DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-dev lua-cjson libcurl4-openssl-
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc
 
-.PHONY: all deps build build-5.1 test test-unit lint demo docs clean emulator-start emulator-stop rock
+.PHONY: all deps build build-5.1 test lint demo docs clean rock bench
 
 all: build
 
@@ -60,6 +60,14 @@ demo: deps build
 	trap '$(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
 	TINGTING_BASE_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
 	  $(LUA) examples/quickstart.lua
+
+BENCH_PORT ?= 18797
+bench: deps build
+	@set -e; \
+	url=$$($(EMU) start --port $(BENCH_PORT)); \
+	trap '$(EMU) stop --port $(BENCH_PORT) >/dev/null 2>&1 || true' EXIT; \
+	TINGTING_EMULATOR_URL=$$url $(LUA) bench/add_numbers.lua 2000 20; \
+	TINGTING_EMULATOR_URL=$$url BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 20000 0
 
 docs:
 	ldoc -c config.ld .
