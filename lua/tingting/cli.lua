@@ -1,0 +1,300 @@
+--- The `tingting` command: parsing, sessions, output and exit codes. The
+-- commands themselves are in `tingting.cli.commands` and `tingting.cli.campaigns`.
+--
+-- Exit codes: 0 ok; 1 API, server, network, timeout or decode failure;
+-- 2 usage or validation error; 3 authentication (or not logged in);
+-- 4 not found; 5 partial success (`campaigns add` with failed or invalid numbers).
+-- @module tingting.cli
+local args = require "tingting.cli.args"
+local output = require "tingting.cli.output"
+local config = require "tingting.cli.config"
+
+local M = {}
+
+M.EXIT = { ok = 0, failure = 1, usage = 2, auth = 3, not_found = 4, partial = 5 }
+local EXIT = M.EXIT
+
+local DEFAULT_BASE_URL = "https://app.tingting.io"
+local NOT_LOGGED_IN = "not logged in: run `tingting login` or set TINGTING_EMAIL and TINGTING_PASSWORD"
+
+M.GLOBAL_OPTIONS = {
+  { name = "base-url", value = "URL", help = "API base URL (env TINGTING_BASE_URL; default: the one logged in to, "
+    .. "else " .. DEFAULT_BASE_URL .. ")" },
+  { name = "json", help = "print one JSON document on stdout instead of tables" },
+  { name = "timeout", value = "SECONDS", help = "timeout of each request (default 30)" },
+  { name = "verbose", short = "v", help = "log each request to stderr (never a token)" },
+  { name = "help", short = "h", help = "show help for the command" },
+  { name = "version", help = "print the version" },
+}
+
+-- Exit codes by error kind (tingting.error).
+local KIND_EXIT = {
+  validation = EXIT.usage, auth = EXIT.auth, not_found = EXIT.not_found,
+}
+
+local Exit = {}
+Exit.__index = Exit
+
+--- Stop the command with exit `code` and one line on stderr.
+function M.fail(code, message)
+  error(setmetatable({ code = code, message = message }, Exit), 0)
+end
+
+--- The message of a library error, without its "tingting: " prefix.
+local function err_text(err)
+  return (tostring(err):gsub("^tingting: ", ""))
+end
+
+--- The exit code for a library error.
+function M.exit_code(err)
+  if type(err) == "table" and err.kind then return KIND_EXIT[err.kind] or EXIT.failure end
+  return EXIT.failure
+end
+
+-- The command tree -------------------------------------------------------------
+
+local function tree()
+  local root = {
+    summary = "TingTing voice and SMS campaigns from the command line",
+    usage = "tingting [--base-url URL] [--json] COMMAND ...",
+    sub = {},
+  }
+  require("tingting.cli.commands").register(root.sub)
+  require("tingting.cli.campaigns").register(root.sub)
+  return root
+end
+
+local ROOT_NOTES = [[
+environment:
+  TINGTING_EMAIL, TINGTING_PASSWORD  credentials: `login` reads them; other commands log in
+                                     with them when there is no stored session (or it expired)
+  TINGTING_BASE_URL                  API base URL (--base-url wins)
+  XDG_CONFIG_HOME                    the session lives in $XDG_CONFIG_HOME/tingting/
+                                     (default ~/.config/tingting/), mode 0700/0600
+
+exit codes:
+  0  ok
+  1  API, server, network, timeout or decode failure
+  2  usage or validation error (bad option, bad input)
+  3  authentication failure, or not logged in
+  4  not found (campaign, number, page)
+  5  partial success (`campaigns add` with invalid or failed numbers)
+]]
+
+local function option_lines(options)
+  local rows, w = {}, 0
+  for _, o in ipairs(options) do
+    local left = (o.short and ("-" .. o.short .. ", ") or "    ") .. "--" .. o.name
+    if o.value then left = left .. " " .. o.value end
+    if o.list then left = left .. " ..." end
+    rows[#rows + 1] = { left, o.help or "" }
+    if #left > w then w = #left end
+  end
+  local out = {}
+  for _, r in ipairs(rows) do out[#out + 1] = "  " .. r[1] .. string.rep(" ", w - #r[1] + 2) .. r[2] end
+  return table.concat(out, "\n")
+end
+
+function M.help(node, path)
+  local out = {}
+  local name = "tingting" .. (#path > 0 and (" " .. table.concat(path, " ")) or "")
+  out[#out + 1] = "usage: " .. (node.usage or name)
+  out[#out + 1] = ""
+  out[#out + 1] = node.summary
+  if node.help then
+    out[#out + 1] = ""
+    out[#out + 1] = node.help
+  end
+  if node.sub then
+    local names, w = {}, 0
+    for k in pairs(node.sub) do
+      names[#names + 1] = k
+      if #k > w then w = #k end
+    end
+    table.sort(names)
+    out[#out + 1] = ""
+    out[#out + 1] = "commands:"
+    for _, k in ipairs(names) do
+      out[#out + 1] = "  " .. k .. string.rep(" ", w - #k + 2) .. node.sub[k].summary
+    end
+    out[#out + 1] = ""
+    out[#out + 1] = "Run `" .. name .. " COMMAND --help` for a command's options."
+  end
+  if node.options and #node.options > 0 then
+    out[#out + 1] = ""
+    out[#out + 1] = "options:"
+    out[#out + 1] = option_lines(node.options)
+  end
+  out[#out + 1] = ""
+  out[#out + 1] = "global options:"
+  out[#out + 1] = option_lines(M.GLOBAL_OPTIONS)
+  if #path == 0 then
+    out[#out + 1] = ""
+    out[#out + 1] = (ROOT_NOTES:gsub("\n$", ""))
+  else
+    out[#out + 1] = ""
+    out[#out + 1] = "exit codes: 0 ok, 1 API/network failure, 2 usage or validation error, 3 authentication,\n"
+      .. "  4 not found, 5 partial success (see `tingting --help`)"
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+-- The context a command runs with --------------------------------------------
+
+local Ctx = {}
+Ctx.__index = Ctx
+
+--- `v` when given, else stop with the exit code of the library error `err`.
+function Ctx:check(v, err)
+  if v == nil or (v == false and err ~= nil) then
+    local msg = err_text(err)
+    if type(err) == "table" and err.kind == "auth" and self.stored_login and not self.env_login then
+      msg = msg .. " (run `tingting login`)"
+    end
+    M.fail(M.exit_code(err), msg)
+  end
+  return v
+end
+
+function Ctx:usage(message)
+  M.fail(EXIT.usage, message .. " (see `tingting " .. table.concat(self.path, " ") .. " --help`)")
+end
+
+--- A positional or option value as a positive integer id.
+function Ctx:id(value, what)
+  local id = args.id(value)
+  if not id then
+    self:usage(("%s: expected a positive integer (got %q)"):format(what, tostring(value)))
+  end
+  return id
+end
+
+function Ctx:json(v)
+  self.out:write(output.json(v), "\n")
+end
+
+function Ctx:paths()
+  local p, err = config.paths()
+  if not p then M.fail(EXIT.failure, err) end
+  return p
+end
+
+local function same_url(a, b)
+  return a and b and a:gsub("/+$", "") == b:gsub("/+$", "")
+end
+
+--- Base URL: --base-url, else TINGTING_BASE_URL, else the stored one, else the default.
+function Ctx:base_url(conf)
+  local env = os.getenv("TINGTING_BASE_URL")
+  if env == "" then env = nil end
+  return self.opts["base-url"] or env or conf.base_url or DEFAULT_BASE_URL
+end
+
+function Ctx:timeout()
+  local t = self.opts.timeout
+  if t == nil then return nil end
+  local v = tonumber(t)
+  if not v or not (v > 0 and v <= 3600) then self:usage("--timeout: expected seconds between 0 and 3600") end
+  return v
+end
+
+--- Options of tingting.session common to every command.
+function Ctx:session_options(base)
+  local o = { base_url = base, timeout = self:timeout() }
+  if self.opts.verbose then
+    o.on_log = function(line) io.stderr:write(line, "\n") end
+  end
+  return o
+end
+
+--- The session of a command: the stored login (its token store keeps
+-- refreshed tokens), and env credentials for a lazy login when present.
+-- Stored tokens are only sent to the base URL they came from.
+function Ctx:session()
+  if self._session then return self._session end
+  local tingting = require "tingting"
+  local paths = self:paths()
+  local conf = config.load(paths)
+  local base = self:base_url(conf)
+  local opts = self:session_options(base)
+  local email, password = os.getenv("TINGTING_EMAIL"), os.getenv("TINGTING_PASSWORD")
+  if email and email ~= "" and password and password ~= "" then
+    opts.email, opts.password = email, password
+    self.env_login = true
+  end
+  local other_host = conf.base_url and not same_url(conf.base_url, base)
+  if not other_host then
+    local store = tingting.store.file(paths.session)
+    if store:load() then
+      opts.token_store = store
+      self.stored_login = true
+    end
+  end
+  if not opts.token_store and not opts.email then
+    M.fail(EXIT.auth, NOT_LOGGED_IN .. (other_host and (" (the stored session is for " .. conf.base_url .. ")") or ""))
+  end
+  self._session = self:check(tingting.session(opts))
+  return self._session
+end
+
+-- main -------------------------------------------------------------------------
+
+local function has_help_flag(argv)
+  for _, a in ipairs(argv) do
+    if a == "--" then return false end
+    if a == "--help" or a == "-h" then return true end
+  end
+  return false
+end
+
+local function run(argv)
+  local root = tree()
+  local parsed = args.parse(root, M.GLOBAL_OPTIONS, argv)
+  if parsed.help or (parsed.err and has_help_flag(argv)) then
+    io.stdout:write(M.help(parsed.node, parsed.path))
+    return EXIT.ok
+  end
+  if parsed.options.version then
+    local ok, core = pcall(require, "tingting.core")
+    io.stdout:write("tingting ", ok and core.VERSION or "(core not loadable)", "\n")
+    return ok and EXIT.ok or EXIT.failure
+  end
+  if parsed.err then
+    local where = "tingting" .. (#parsed.path > 0 and (" " .. table.concat(parsed.path, " ")) or "")
+    M.fail(EXIT.usage, parsed.err .. " (see `" .. where .. " --help`)")
+  end
+  local ctx = setmetatable({
+    opts = parsed.options, args = parsed.args, path = parsed.path,
+    as_json = parsed.options.json == true, out = io.stdout, err = io.stderr,
+  }, Ctx)
+  M._ctx = ctx
+  return parsed.node.run(ctx) or EXIT.ok
+end
+
+local function close_session()
+  local ctx = M._ctx
+  M._ctx = nil
+  if ctx and ctx._session then pcall(ctx._session.close, ctx._session) end
+end
+
+--- Run the command line `argv` (a list of strings); returns the exit code.
+function M.main(argv)
+  local list = {}
+  for i = 1, #(argv or {}) do list[i] = argv[i] end
+  local ok, code = xpcall(function() return run(list) end, function(e)
+    if getmetatable(e) == Exit then return e end
+    return { internal = tostring(e), trace = debug.traceback() }
+  end)
+  close_session()
+  io.stdout:flush()
+  if ok then return code end
+  if getmetatable(code) == Exit then
+    io.stderr:write("tingting: ", (code.message:gsub("^tingting: ", ""):gsub("\n", " ")), "\n")
+    return code.code
+  end
+  io.stderr:write("tingting: internal error: ", code.internal, "\n")
+  if os.getenv("TINGTING_DEBUG") then io.stderr:write(code.trace, "\n") end
+  return EXIT.failure
+end
+
+return M

@@ -1,0 +1,252 @@
+--- Commands of `tingting` other than campaigns: login, logout, whoami,
+-- numbers, otp, voice.
+-- @module tingting.cli.commands
+local output = require "tingting.cli.output"
+local config = require "tingting.cli.config"
+
+local M = {}
+
+local EXIT = { ok = 0, usage = 2 }
+
+-- Keys never shown, whatever the server sends.
+local SECRET = { access = true, refresh = true, token = true, password = true, access_token = true,
+  refresh_token = true }
+
+local function redact(v)
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do
+    if not (type(k) == "string" and SECRET[k:lower()]) then out[k] = redact(x) end
+  end
+  return out
+end
+M.redact = redact
+
+local function fail(code, message)
+  return require("tingting.cli").fail(code, message)
+end
+
+local function tty(file)
+  local ok, core = pcall(require, "tingting.core")
+  return ok and core.isatty(file) or false
+end
+
+-- login / logout / whoami ----------------------------------------------------------
+
+local function login(ctx)
+  local tingting = require "tingting"
+  local paths = ctx:paths()
+  local conf = config.load(paths)
+  local base = ctx:base_url(conf)
+  local interactive = tty(io.stdin)
+  local email = ctx.opts.email or os.getenv("TINGTING_EMAIL")
+  if email == "" then email = nil end
+  if not email and interactive then email = config.prompt("Email: ", false) end
+  if not email or email == "" then
+    ctx:usage("no email: give --email or set TINGTING_EMAIL")
+  end
+  local password = os.getenv("TINGTING_PASSWORD")
+  if password == "" then password = nil end
+  if not password then
+    if not interactive then
+      fail(EXIT.usage, "no password: set TINGTING_PASSWORD, or run `tingting login` on a terminal to be asked for it")
+    end
+    password = config.prompt("Password: ", true)
+    if not password or password == "" then fail(EXIT.usage, "no password given") end
+  end
+  local ok, derr = config.make_dir(paths.dir)
+  if not ok then fail(1, derr) end
+  local store = tingting.store.file(paths.session)
+  local opts = ctx:session_options(base)
+  opts.email, opts.password, opts.token_store = email, password, store
+  local s = ctx:check(tingting.session(opts))
+  ctx._session = s
+  ctx:check(s:login())
+  local saved = store:load()
+  if not saved or saved ~= s.access_token then
+    fail(1, "logged in, but could not save the session to " .. paths.session)
+  end
+  local wok, werr = config.save(paths, { base_url = s.base_url, email = email })
+  if not wok then fail(1, "could not write " .. paths.config .. ": " .. tostring(werr)) end
+  if ctx.as_json then
+    ctx:json { logged_in = true, email = email, base_url = s.base_url, session_file = paths.session }
+  else
+    ctx.out:write("logged in to ", s.base_url, " as ", email, "\n")
+  end
+end
+
+local function logout(ctx)
+  local paths = ctx:paths()
+  local had = config.remove(paths)
+  if ctx.as_json then
+    ctx:json { logged_out = had }
+  else
+    ctx.out:write(had and "logged out\n" or "not logged in\n")
+  end
+end
+
+local USER_FIELDS = {
+  { "first_name", "first name" }, { "last_name", "last name" }, { "email", "email" },
+  { "username", "username" }, { "contact_number", "contact number" }, { "address", "address" },
+  { "is_verified_email", "email verified" }, { "is_verified_phone", "phone verified" },
+}
+
+local function whoami(ctx)
+  local s = ctx:session()
+  local user = redact(ctx:check(s:user()))
+  if ctx.as_json then return ctx:json(user) end
+  local list, known = {}, {}
+  for _, f in ipairs(USER_FIELDS) do
+    known[f[1]] = true
+    if user[f[1]] ~= nil then list[#list + 1] = { f[2], user[f[1]] } end
+  end
+  local extra = {}
+  for k in pairs(user) do
+    if not known[k] then extra[#extra + 1] = tostring(k) end
+  end
+  table.sort(extra)
+  for _, k in ipairs(extra) do list[#list + 1] = { k, user[k] } end
+  list[#list + 1] = { "api", s.base_url }
+  output.pairs(ctx.out, list)
+end
+
+-- numbers ---------------------------------------------------------------------------
+
+local function phones_table(ctx, list)
+  if ctx.as_json then return ctx:json(output.array(list)) end
+  if #list == 0 then
+    ctx.out:write("no numbers\n")
+    return
+  end
+  local rows = {}
+  for i, p in ipairs(list) do
+    rows[i] = { p.phone_number, p.phone_number_sid, p.rate, p.available_capabilities, p.friendly_name }
+  end
+  output.table(ctx.out, { "NUMBER", "SID", "RATE", "CAPABILITIES", "NAME" }, rows, { nil, nil, nil, 24, 32 })
+end
+
+local function phone_sid(ctx)
+  local sid = ctx.args[1]
+  if sid == "" then ctx:usage("SID: expected a phone number SID") end
+  return sid
+end
+
+-- otp / voice -----------------------------------------------------------------------
+
+local function show_table(ctx, t)
+  if ctx.as_json then return ctx:json(t) end
+  local keys, list = {}, {}
+  for k in pairs(t) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  for _, k in ipairs(keys) do list[#list + 1] = { k, t[k] } end
+  output.pairs(ctx.out, list)
+end
+
+local function otp_send(ctx)
+  local o = ctx.opts
+  if o.otp and o.length then ctx:usage("give --otp or --length, not both") end
+  local details = ctx:check(ctx:session():send_otp {
+    number = ctx.args[1], message = o.message, sms_send_options = o.via or "text",
+    otp = o.otp, otp_length = o.length,
+  })
+  show_table(ctx, redact(details))
+end
+
+local function voice_test(ctx)
+  local data = ctx:check(ctx:session():test_voice { message = ctx.args[1], voice_input = ctx.opts.voice })
+  if ctx.as_json then return ctx:json(data) end
+  if type(data) == "table" and data.audio_url then
+    ctx.out:write(output.text(data.audio_url), "\n")
+  else
+    show_table(ctx, data)
+  end
+end
+
+-- the tree --------------------------------------------------------------------------
+
+function M.register(sub)
+  sub.login = {
+    summary = "log in and keep the session for the other commands",
+    usage = "tingting login [--email EMAIL] [--base-url URL]",
+    help = "The password comes from TINGTING_PASSWORD, or is asked for (without echo) on a terminal;\n"
+      .. "it is never accepted as an option. Tokens are kept in $XDG_CONFIG_HOME/tingting/session.json\n"
+      .. "(mode 0600) and refreshed there as they expire.",
+    options = { { name = "email", value = "EMAIL", help = "account email (env TINGTING_EMAIL)" } },
+    run = login,
+  }
+  sub.logout = {
+    summary = "forget the stored session",
+    usage = "tingting logout",
+    run = logout,
+  }
+  sub.whoami = {
+    summary = "show the logged-in account",
+    usage = "tingting whoami [--json]",
+    run = whoami,
+  }
+  sub.numbers = {
+    summary = "phone numbers: owned, available, buy, release",
+    usage = "tingting numbers owned|available|buy SID|release SID",
+    sub = {
+      owned = {
+        summary = "the numbers you own", usage = "tingting numbers owned [--json]",
+        run = function(ctx) phones_table(ctx, ctx:check(ctx:session():owned_numbers())) end,
+      },
+      available = {
+        summary = "numbers for sale", usage = "tingting numbers available [--json]",
+        run = function(ctx) phones_table(ctx, ctx:check(ctx:session():available_numbers())) end,
+      },
+      buy = {
+        summary = "buy a number by its SID", usage = "tingting numbers buy SID", args = { "SID" },
+        run = function(ctx)
+          local phone = ctx:check(ctx:session():buy_number(phone_sid(ctx)))
+          if ctx.as_json then return ctx:json(phone) end
+          ctx.out:write("bought ", output.text(phone.phone_number), " (", output.text(phone.phone_number_sid), ")\n")
+        end,
+      },
+      release = {
+        summary = "release a number you own by its SID", usage = "tingting numbers release SID", args = { "SID" },
+        run = function(ctx)
+          local sid = phone_sid(ctx)
+          ctx:check(ctx:session():release_number(sid))
+          if ctx.as_json then return ctx:json { released = sid } end
+          ctx.out:write("released ", output.text(sid), "\n")
+        end,
+      },
+    },
+  }
+  sub.otp = {
+    summary = "send one-time passwords",
+    usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N]",
+    sub = {
+      send = {
+        summary = "send an OTP by SMS or voice call",
+        usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N]",
+        help = "The message must contain {otp}. Without --otp the server generates a code of --length digits.",
+        args = { "NUMBER" },
+        options = {
+          { name = "message", short = "m", value = "M", help = "the message, with {otp} where the code goes" },
+          { name = "via", value = "text|voice", help = "send by SMS (text, default) or voice call" },
+          { name = "otp", value = "CODE", help = "your own code (digits)" },
+          { name = "length", value = "N", help = "length of a generated code" },
+        },
+        run = otp_send,
+      },
+    },
+  }
+  sub.voice = {
+    summary = "text-to-speech preview",
+    usage = "tingting voice test MESSAGE [--voice V]",
+    sub = {
+      test = {
+        summary = "synthesise a message and print the audio URL",
+        usage = "tingting voice test MESSAGE [--voice np_rija|np_prasanna|np_binod]",
+        args = { "MESSAGE" },
+        options = { { name = "voice", value = "V", help = "np_rija, np_prasanna or np_binod" } },
+        run = voice_test,
+      },
+    },
+  }
+end
+
+return M
