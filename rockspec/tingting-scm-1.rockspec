@@ -40,5 +40,15 @@ build = {
     ["tingting.numbers"] = "lua/tingting/numbers.lua",
     ["tingting.batch"] = "lua/tingting/batch.lua",
     ["tingting.store"] = "lua/tingting/store.lua",
+    ["tingting.cli"] = "lua/tingting/cli.lua",
+    ["tingting.cli.args"] = "lua/tingting/cli/args.lua",
+    ["tingting.cli.output"] = "lua/tingting/cli/output.lua",
+    ["tingting.cli.config"] = "lua/tingting/cli/config.lua",
+    ["tingting.cli.progress"] = "lua/tingting/cli/progress.lua",
+    ["tingting.cli.commands"] = "lua/tingting/cli/commands.lua",
+    ["tingting.cli.campaigns"] = "lua/tingting/cli/campaigns.lua",
+  },
+  install = {
+    bin = { tingting = "bin/tingting" },
   },
 }
