@@ -15,11 +15,11 @@ EMU       = bin/tingting-emulator
 TEST_PORT ?= 18787
 BUSTED    = busted --lua=$(LUA)
 
-DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-dev lua-cjson libcurl4-openssl-dev \
+DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc
 
-.PHONY: all deps build build-5.1 test lint demo docs clean rock bench
+.PHONY: all deps build build-5.1 test lint demo docs clean rock rock-check bench
 
 all: build
 
@@ -45,7 +45,7 @@ $(CORE): $(SRCS) $(HDRS)
 build-5.1:
 	$(MAKE) build LUA_VER=5.1
 
-test: deps build build-5.1 lint
+test: deps build build-5.1 lint rock-check
 	@set -e; \
 	url=$$($(EMU) start --port $(TEST_PORT)); \
 	trap '$(EMU) stop --port $(TEST_PORT) >/dev/null 2>&1 || true' EXIT; \
@@ -74,6 +74,17 @@ docs:
 
 rock: deps
 	luarocks --lua-version=5.4 make rockspec/tingting-scm-1.rockspec --deps-mode=none
+
+# The rock builds offline into a private tree and loads from there alone.
+ROCKTREE = build/rocktree
+rock-check: deps
+	@rm -rf $(ROCKTREE); mkdir -p build
+	@luarocks --lua-version=5.4 --tree=$(ROCKTREE) make rockspec/tingting-scm-1.rockspec \
+	  --deps-mode=none >build/rock.log 2>&1 || { cat build/rock.log; exit 1; }
+	@rm -rf csrc/*.o tingting
+	@LUA_PATH="$(ROCKTREE)/share/lua/5.4/?.lua;$(ROCKTREE)/share/lua/5.4/?/init.lua;;" \
+	  LUA_CPATH="$(ROCKTREE)/lib/lua/5.4/?.so;;" $(LUA) -e \
+	  'local t = require "tingting"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
 
 clean:
 	rm -rf build doc
