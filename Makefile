@@ -52,7 +52,7 @@ test: deps build build-5.1 lint rock-check
 	TINGTING_EMULATOR_URL=$$url $(BUSTED) spec
 
 lint:
-	luacheck -q lua spec emulator examples
+	luacheck -q lua spec emulator examples bench bin/tingting
 
 demo: deps build
 	@set -e; \
