@@ -1,6 +1,7 @@
 -- A tour of tingting against the API (the local emulator under `make demo`):
--- log in, create a campaign whose uploaded number file defines its tags, add
--- a number with tags, preview and begin a personalised run, watch it, read the
+-- log in, create a campaign whose uploaded number file defines its tags, load
+-- a few hundred more numbers with tags from a CSV through the batch helper,
+-- check and preview a personalised message, begin the run, watch it, read the
 -- summary, download the report, send an OTP.
 --
 --   TINGTING_BASE_URL=http://127.0.0.1:8787 lua5.4 examples/quickstart.lua
@@ -44,10 +45,48 @@ print(("Created %s with usable tags: %s"):format(tostring(c), table.concat(c.usa
 local n = check(c:add_number("9860001122", { tags_name = "Gita", tags_age = 52 }))
 print("Added " .. tostring(n))
 
+-- A few hundred more, with tags, from a CSV: validated, deduplicated and sent
+-- concurrently; a progress bar while it runs.
+local names = { "राम", "सीता", "Hari", "Gita", "कमल", "Bishnu", "सरिता", "Anil" }
+local more = os.tmpname() .. ".csv"
+f = assert(io.open(more, "w"))
+f:write("number,tags_name,tags_age\n")
+for i = 1, 300 do
+  f:write(("98%08d,%s,%d\n"):format(41000000 + i * 7, names[i % #names + 1], 18 + i % 60))
+end
+f:write("12345,Too Short,30\n", "9843818700,राम,34\n") -- one invalid, one already there
+f:close()
+local records = check(tingting.numbers.read_csv(more))
+os.remove(more)
+local started_at = os.time()
+local tty = require("tingting.core").isatty(io.stdout)
+local report = check(c:add_numbers(records, {
+  concurrency = 16,
+  on_progress = function(done, total)
+    local width = 30
+    local filled = math.floor(width * done / total)
+    local bar = ("  [%s%s] %d/%d"):format(("#"):rep(filled), ("."):rep(width - filled), done, total)
+    if tty then
+      io.write("\r", bar, done == total and "\n" or "")
+      io.flush()
+    elseif done == total or done % math.max(1, total // 4) == 0 then
+      print(bar) -- not a terminal: a few plain lines instead of redraws
+    end
+  end,
+}))
+print(("Batch: %d added, %d skipped, %d invalid (%s), %d failed in %d s"):format(report.added, report.skipped,
+  #report.invalid, report.invalid[1] and report.invalid[1].reason or "-", #report.failed, os.time() - started_at))
+
+-- Every placeholder must be a usable tag before credits are spent.
 local message = "नमस्कार {tags_name}, हजुर {tags_age} वर्षको हुनुहुन्छ।"
+check(tingting.template.check(message, c.usable_tags))
 local numbers = check(c:numbers())
-for _, num in ipairs(numbers) do
-  print(("  %-12s %s"):format(num.number, (c:render(message, num.available_tags))))
+print(("Preview (%d numbers; first 5):"):format(#numbers))
+for i = 1, math.min(5, #numbers) do
+  local num = numbers[i]
+  local text, missing = c:render(message, num.available_tags)
+  local note = #missing > 0 and ("  (missing: " .. table.concat(missing, ", ") .. ")") or ""
+  print(("  %-12s %s%s"):format(num.number, text, note))
 end
 
 local started = check(c:begin { message = message, voice_input = "np_prasanna" })
@@ -70,7 +109,8 @@ repeat
   tingting.sleep(1)
 until os.time() > deadline
 
-for _, num in ipairs(numbers) do
+for i = 1, math.min(5, #numbers) do
+  local num = numbers[i]
   print(("  %-12s %-12s duration=%s credit=%s"):format(num.number, num.status,
     tostring(num.duration), tostring(num.credit_consumed)))
 end
@@ -83,12 +123,12 @@ for _, row in ipairs(summary.summary or {}) do
   end
 end
 
-local report = os.tmpname() .. ".csv"
-check(c:report(report))
-local rf = assert(io.open(report))
+local report_path = os.tmpname() .. ".csv"
+check(c:report(report_path))
+local rf = assert(io.open(report_path))
 local text = rf:read("a")
 rf:close()
-os.remove(report)
+os.remove(report_path)
 print(("Report: %d bytes, first line: %s"):format(#text, text:match("^[^\r\n]*")))
 
 local otp = check(s:send_otp {
