@@ -1,4 +1,5 @@
 # tingting: `make demo` and `make test` do all their own set-up on Debian 12.
+SHELL    := /bin/bash
 LUA      ?= lua5.4
 LUA_VER  ?= 5.4
 CC       ?= cc
@@ -49,7 +50,12 @@ test: deps build build-5.1 lint rock-check
 	@set -e; \
 	url=$$($(EMU) start --port $(TEST_PORT)); \
 	trap '$(EMU) stop --port $(TEST_PORT) >/dev/null 2>&1 || true' EXIT; \
-	TINGTING_EMULATOR_URL=$$url $(BUSTED) spec
+	mkdir -p build; \
+	TINGTING_EMULATOR_URL=$$url $(BUSTED) spec | tee build/test.log; status=$${PIPESTATUS[0]}; \
+	sed 's/\x1b\[[0-9;]*m//g' build/test.log | \
+	  sed -n 's/^\([0-9]*\) successes \/ \([0-9]*\) failures \/ \([0-9]*\) errors.*/\1 passed, \2 failed, \3 errors/p' | \
+	  sed 's/, 0 errors$$//'; \
+	exit $$status
 
 lint:
 	luacheck -q lua spec emulator examples bench bin/tingting
