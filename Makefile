@@ -68,10 +68,15 @@ demo: deps build
 	  $(LUA) examples/quickstart.lua
 
 BENCH_PORT ?= 18797
-bench: deps build
+build/bench/bare_curl: bench/bare_curl.c
+	@mkdir -p build/bench
+	$(CC) -O2 -Wall -Wextra -o $@ $< $(CURL_LIBS)
+
+bench: deps build build/bench/bare_curl
 	@set -e; \
 	url=$$($(EMU) start --port $(BENCH_PORT)); \
 	trap '$(EMU) stop --port $(BENCH_PORT) >/dev/null 2>&1 || true' EXIT; \
+	TINGTING_EMULATOR_URL=$$url BARE_CURL=build/bench/bare_curl $(LUA) bench/percall.lua 2000; \
 	TINGTING_EMULATOR_URL=$$url $(LUA) bench/add_numbers.lua 2000 20; \
 	TINGTING_EMULATOR_URL=$$url BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 2000 0; \
 	TINGTING_EMULATOR_URL=$$url BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 20000 0
