@@ -78,6 +78,7 @@ bench: deps build build/bench/bare_curl
 	trap '$(EMU) stop --port $(BENCH_PORT) >/dev/null 2>&1 || true' EXIT; \
 	TINGTING_EMULATOR_URL=$$url BARE_CURL=build/bench/bare_curl $(LUA) bench/percall.lua 2000; \
 	TINGTING_EMULATOR_URL=$$url bench/callgrind.sh 200; \
+	TINGTING_EMULATOR_URL=$$url $(LUA) bench/memory.lua 100000 20000; \
 	TINGTING_EMULATOR_URL=$$url $(LUA) bench/add_numbers.lua 2000 20; \
 	TINGTING_EMULATOR_URL=$$url BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 2000 0; \
 	TINGTING_EMULATOR_URL=$$url BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 20000 0
