@@ -1,0 +1,143 @@
+-- The fault matrix: every operation of tingting.endpoints() x every fault the
+-- emulator injects, through the public API and the default curl transport,
+-- asserting the outcome (error kind, status, sent, retryable) and the exact
+-- number of requests the emulator received for that operation.
+--
+-- Each call runs on a fresh session (its own connection), so every request
+-- counted is one the Lua retry loop made: libcurl's own replay of an
+-- idempotent request on a reused connection that died is specified in
+-- spec/09_retry_policy_spec.lua.
+local tingting = require "tingting"
+local call = require "tingting.call"
+local emu = require "spec.helpers.emulator"
+local ops = require "spec.helpers.ops"
+
+local MAX_RETRIES = 1
+local TIMEOUT = 0.25
+
+-- status x body, drop before and after processing, truncate, delay past the timeout;
+-- `count` = the fault hits that many requests, else all of them.
+local FAULTS = {}
+for _, status in ipairs { 429, 500, 502, 503, 504 } do
+  FAULTS[#FAULTS + 1] = { kind = "status", status = status, body = "json" }
+  FAULTS[#FAULTS + 1] = { kind = "status", status = status, body = "html" }
+end
+FAULTS[#FAULTS + 1] = { kind = "status", status = 503, count = 1 }
+FAULTS[#FAULTS + 1] = { kind = "status", status = 429, retry_after = 0, count = 1 }
+FAULTS[#FAULTS + 1] = { kind = "drop" }
+FAULTS[#FAULTS + 1] = { kind = "drop", after = true }
+FAULTS[#FAULTS + 1] = { kind = "truncate" }
+FAULTS[#FAULTS + 1] = { kind = "delay", delay_ms = 600 }
+
+local function describe_fault(f)
+  local parts = { f.kind }
+  if f.status then parts[#parts + 1] = tostring(f.status) end
+  if f.body then parts[#parts + 1] = f.body end
+  if f.after then parts[#parts + 1] = "after processing" end
+  if f.count then parts[#parts + 1] = "once" end
+  return table.concat(parts, " ")
+end
+
+-- Answers without a body (204) cannot be cut short: the call succeeds.
+local NO_BODY = { release_number = true }
+-- Ops that change what the next call needs: a fresh campaign, number and sids per fault.
+local CONSUMES = { delete_campaign = true, delete_number = true, buy_number = true, release_number = true }
+
+-- What DESIGN.md §3 promises for `op` under fault `f`.
+local function expected(ep, f)
+  local kind, may_retry
+  if f.kind == "status" then
+    kind = f.status == 429 and "rate_limited" or "server"
+    may_retry = f.status == 429 or ep.idempotent
+  elseif f.kind == "delay" then
+    kind, may_retry = "timeout", ep.idempotent
+  else
+    kind, may_retry = "network", ep.idempotent
+  end
+  if f.kind == "truncate" and NO_BODY[ep.op] then return { ok = true, requests = 1 } end
+  if f.count then
+    -- one failure, then the real answer if a retry was allowed
+    if may_retry then return { ok = true, requests = 2 } end
+    return { kind = kind, status = f.status, retryable = false, requests = 1 }
+  end
+  return { kind = kind, status = f.status, retryable = may_retry,
+    requests = may_retry and (MAX_RETRIES + 1) or 1 }
+end
+
+describe("fault matrix", function()
+  local owner, saved_base
+  setup(function()
+    emu.reset()
+    saved_base = call.policy.backoff_base
+    call.policy.backoff_base = 0.001
+    owner = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test" })
+    assert(owner:login())
+  end)
+  teardown(function()
+    call.policy.backoff_base = saved_base
+    emu.clear_faults()
+    owner:close()
+  end)
+
+  local function fresh_session()
+    return assert(tingting.session { base_url = emu.url(), access_token = owner.access_token,
+      refresh_token = owner.refresh_token, timeout = TIMEOUT, connect_timeout = TIMEOUT,
+      max_retries = MAX_RETRIES })
+  end
+
+  it("covers every op of the endpoint table with a method to call and valid arguments", function()
+    local ctx = ops.setup(owner)
+    for _, ep in ipairs(ops.list()) do
+      local method, path = ops.path(owner, ep.op, ctx)
+      assert.equal(ep.method, method, ep.op)
+      assert.is_string(path)
+    end
+    assert.equal(22, #ops.list())
+  end)
+
+  for _, ep in ipairs(ops.list()) do
+    it(("%s (%s) under every fault"):format(ep.op, ep.idempotent and "idempotent" or "not idempotent"), function()
+      local ctx
+      for _, f in ipairs(FAULTS) do
+        if ctx == nil or CONSUMES[ep.op] then ctx = ops.setup(owner) end
+        local s = fresh_session()
+        local sctx = ops.bind(s, ctx)
+        local method, path = ops.path(s, ep.op, sctx)
+        local rule = { method = method, path = path }
+        for k, v in pairs(f) do rule[k] = v end
+        emu.clear_requests()
+        local id = emu.fault(rule).id
+        local res, err = ops.call(s, ep.op, sctx)
+        if res ~= nil then err = nil end -- the second value of a success is metadata
+        -- A rule without count sees every request (the log would miss the
+        -- ones still being delayed); one with count stops matching when spent.
+        local received = 0
+        if f.count then
+          for _, r in ipairs(emu.requests()) do
+            if r.method == method and r.path == path then received = received + 1 end
+          end
+        else
+          for _, r in ipairs(emu.faults()) do
+            if r.id == id then received = r.matched end
+          end
+        end
+        emu.clear_faults()
+        s:close()
+        local want, what = expected(ep, f), ep.op .. " under " .. describe_fault(f)
+        assert.equal(want.requests, received, what .. ": requests received")
+        if want.ok then
+          assert.is_nil(err, what .. ": " .. tostring(err))
+          assert.is_not_nil(res, what)
+        else
+          assert.is_nil(res, what)
+          assert.is_true(tingting.is_error(err), what)
+          assert.equal(want.kind, err.kind, what .. ": " .. tostring(err))
+          assert.equal(want.status, err.status, what)
+          assert.is_true(err.sent, what .. ": sent")
+          assert.equal(want.retryable, err.retryable, what .. ": retryable")
+          assert.equal(ep.op, err.op, what)
+        end
+      end
+    end)
+  end
+end)

@@ -1,0 +1,113 @@
+-- Every operation of tingting.endpoints() with valid arguments, called through
+-- the public API (session and object methods), for the specs that run each op
+-- under faults, hostile input or with logging on.
+--
+--   local ops = require "spec.helpers.ops"
+--   local ctx = ops.setup(s)        -- a fresh campaign, number and phone sids
+--   ops.bind(s, ctx) -> ctx       -- the same objects bound to session s, with no request
+--   ops.call(s, op, ctx) -> result | nil, err
+--   ops.args(op, ctx) -> the argument table core.build sees for op
+--   ops.path(s, op, ctx) -> method, path (no query) of op's request
+local tingting = require "tingting"
+local core = require "tingting.core"
+local cjson = require "cjson"
+local emu = require "spec.helpers.emulator"
+
+local M = {}
+
+M.OTP = { number = "9851023212", message = "Your code is {otp}", sms_send_options = "text", otp_length = 6 }
+
+-- A campaign with one number, an owned phone sid (to release) and one for
+-- sale (to buy). Made through `s`, so its connection is kept alive after.
+function M.setup(s)
+  local st = emu.state()
+  if #st.owned_numbers == 0 then assert(s:buy_number(st.available_numbers[1].phone_number_sid)) end
+  if #st.available_numbers == 0 then assert(s:release_number(st.owned_numbers[1].phone_number_sid)) end
+  st = emu.state()
+  local c = assert(s:create_campaign { name = "ops", services = "SMS", individual_number = { "9843818700" } })
+  local n = assert(c:add_number("9851022343"))
+  return { c = c, n = n, sale = st.available_numbers[1].phone_number_sid,
+    owned = st.owned_numbers[1].phone_number_sid, refresh = s.refresh_token }
+end
+
+-- Objects call through the session they came from; these copies (made from
+-- their fields, as if s had read them) call through `s`.
+function M.bind(s, ctx)
+  local out = {}
+  for k, v in pairs(ctx) do out[k] = v end
+  local function wrap(op, key, obj)
+    local body = cjson.encode { status = 200, success = true, data = { [key] = { core.fields(obj) } } }
+    return assert(core.parse(s, op, 200, body, {}))
+  end
+  out.c = wrap("campaign", "details", ctx.c)
+  out.n = wrap("number", "number-detail", ctx.n)
+  return out
+end
+
+local ARGS = {
+  login = function() return { email = "test@gmail.com", password = "test" } end,
+  refresh = function(ctx) return { refresh = ctx.refresh } end,
+  buy_number = function(ctx) return { phone_sid = ctx.sale } end,
+  release_number = function(ctx) return { phone_sid = ctx.owned } end,
+  campaigns = function() return { page = 1 } end,
+  campaign = function(ctx) return { id = ctx.c.id } end,
+  create_campaign = function() return { name = "made", services = "PHONE", individual_number = { "9843818701" } } end,
+  update_campaign = function(ctx) return { id = ctx.c.id, description = "changed" } end,
+  delete_campaign = function(ctx) return { id = ctx.c.id } end,
+  begin = function(ctx) return { id = ctx.c.id, message = "hello" } end,
+  campaign_numbers = function(ctx) return { id = ctx.c.id } end,
+  add_number = function(ctx) return { id = ctx.c.id, number = "9851022399" } end,
+  report = function(ctx) return { campaign_id = ctx.c.id } end,
+  number = function(ctx) return { id = ctx.n.id } end,
+  update_number = function(ctx) return { id = ctx.n.id, number = "9851022344" } end,
+  delete_number = function(ctx) return { id = ctx.n.id } end,
+  test_voice = function() return { message = "नमस्कार", voice_input = "np_rija" } end,
+  send_otp = function() return M.OTP end,
+}
+
+function M.args(op, ctx)
+  local f = ARGS[op]
+  return f and f(ctx) or nil
+end
+
+-- The public method that performs each op.
+local CALL = {
+  login = function(s) return s:login("test@gmail.com", "test") end,
+  refresh = function(s) return s:refresh() end,
+  buy_number = function(s, ctx) return s:buy_number(ctx.sale) end,
+  release_number = function(s, ctx) return s:release_number(ctx.owned) end,
+  campaigns = function(s) return s:campaigns { page = 1 } end,
+  campaign = function(s, ctx) return s:campaign(ctx.c.id) end,
+  create_campaign = function(s, ctx) return s:create_campaign(M.args("create_campaign", ctx)) end,
+  update_campaign = function(_, ctx) return ctx.c:update { description = "changed" } end,
+  delete_campaign = function(_, ctx) return ctx.c:delete() end,
+  begin = function(_, ctx) return ctx.c:begin { message = "hello" } end,
+  campaign_numbers = function(_, ctx) return ctx.c:numbers() end,
+  add_number = function(_, ctx) return ctx.c:add_number("9851022399") end,
+  report = function(_, ctx) return ctx.c:report() end,
+  number = function(s, ctx) return s:number(ctx.n.id) end,
+  update_number = function(_, ctx) return ctx.n:update { number = "9851022344" } end,
+  delete_number = function(_, ctx) return ctx.n:delete() end,
+  test_voice = function(s) return s:test_voice(M.args("test_voice")) end,
+  send_otp = function(s) return s:send_otp(M.OTP) end,
+}
+
+function M.call(s, op, ctx)
+  local f = CALL[op]
+  if f then return f(s, ctx) end
+  return s[op](s) -- user, owned_numbers, available_numbers, report_summary
+end
+
+function M.path(s, op, ctx)
+  local req = assert(core.build(s, op, M.args(op, ctx)))
+  return req.method, (req.path:gsub("%?.*$", ""))
+end
+
+--- Every op of the endpoint table, in table order.
+function M.list()
+  local out = {}
+  for _, ep in ipairs(tingting.endpoints()) do out[#out + 1] = ep end
+  return out
+end
+
+return M
