@@ -38,15 +38,36 @@ int tt_isinteger(lua_State *L, int i) {
 }
 #endif
 
-/* core.sleep(seconds): blocking; transports bring their own (ngx.sleep). */
-static int core_sleep(lua_State *L) {
-  lua_Number secs = luaL_checknumber(L, 1);
+/* Create or reuse (a second require) the metatable `name` with metamethods
+ * `mm`, and push its `methods` table, which __index consults and Lua fills. */
+void tt_class(lua_State *L, const char *name, const luaL_Reg *mm) {
+  luaL_newmetatable(L, name);
+  luaL_setfuncs(L, mm, 0);
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_getfield(L, -1, "methods");
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "methods");
+  }
+  lua_remove(L, -2);
+}
+
+/* Blocking sleep, restarted after signals; at most a day. */
+void tt_sleep(lua_Number secs) {
   struct timespec ts, rem;
-  if (!(secs > 0)) return 0;
+  if (!(secs > 0)) return;
   if (secs > 86400) secs = 86400;
   ts.tv_sec = (time_t)secs;
   ts.tv_nsec = (long)((secs - (lua_Number)ts.tv_sec) * 1e9);
   while (nanosleep(&ts, &rem) != 0 && errno == EINTR) ts = rem;
+}
+
+/* core.sleep(seconds): blocking; transports bring their own (ngx.sleep). */
+static int core_sleep(lua_State *L) {
+  tt_sleep(luaL_checknumber(L, 1));
   return 0;
 }
 

@@ -175,31 +175,17 @@ static int core_refresh_object(lua_State *L) {
   return 1;
 }
 
-static void make_mt(lua_State *L, const char *name) {
-  static const luaL_Reg mm[] = {
-    {"__index", object_index}, {"__newindex", object_newindex},
-    {"__tostring", object_tostring}, {"__eq", object_eq}, {NULL, NULL}};
-  luaL_newmetatable(L, name);
-  luaL_setfuncs(L, mm, 0);
-  lua_pushstring(L, name);
-  lua_setfield(L, -2, "__name");
-  lua_getfield(L, -1, "methods");
-  if (!lua_istable(L, -1)) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "methods");
-  }
-  lua_remove(L, -2);
-}
+static const luaL_Reg OBJECT_MM[] = {
+  {"__index", object_index}, {"__newindex", object_newindex},
+  {"__tostring", object_tostring}, {"__eq", object_eq}, {NULL, NULL}};
 
 void tt_objects_open(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"fields", core_fields}, {"session_of", core_session_of},
     {"refresh_object", core_refresh_object}, {NULL, NULL}};
-  make_mt(L, TT_CAMPAIGN_MT);
+  tt_class(L, TT_CAMPAIGN_MT, OBJECT_MM);
   lua_setfield(L, -2, "campaign_methods");
-  make_mt(L, TT_NUMBER_MT);
+  tt_class(L, TT_NUMBER_MT, OBJECT_MM);
   lua_setfield(L, -2, "number_methods");
   luaL_setfuncs(L, fns, 0);
 }

@@ -184,20 +184,9 @@ void tt_session_open(lua_State *L) {
     {"session_new", core_session_new}, {"state", core_state},
     {"check_open", core_check_open}, {"close", session_close},
     {"jwt_payload", core_jwt_payload}, {NULL, NULL}};
-  luaL_newmetatable(L, TT_SESSION_MT);
-  luaL_setfuncs(L, mm, 0);
-  lua_pushliteral(L, TT_SESSION_MT);
-  lua_setfield(L, -2, "__name");
-  lua_getfield(L, -1, "methods");
-  if (!lua_istable(L, -1)) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "methods");
-  }
+  tt_class(L, TT_SESSION_MT, mm);
   lua_pushcfunction(L, session_close);
   lua_setfield(L, -2, "close");
-  lua_setfield(L, -3, "session_methods");
-  lua_pop(L, 1);
+  lua_setfield(L, -2, "session_methods");
   luaL_setfuncs(L, fns, 0);
 }

@@ -32,6 +32,10 @@ void tt_parse_open(lua_State *L);      /* parse.c: core.parse */
 int tt_curl_open(lua_State *L);        /* curl.c, curl_multi.c: core.curl; 0 = ok */
 void tt_fsutil_open(lua_State *L);     /* fsutil.c: write_private, isatty */
 
+/* core.c */
+void tt_class(lua_State *L, const char *name, const luaL_Reg *mm); /* pushes its methods table */
+void tt_sleep(lua_Number seconds);
+
 /* errors.c: push a new tingting.error with kind and message; the other
  * fields are set by the caller with lua_setfield on the result. */
 void tt_error_push(lua_State *L, const char *kind, const char *message);
