@@ -190,8 +190,11 @@ static int check_cross(lua_State *L, const char *op, int vals) {
       return tt_fail(L, op, "otp", "only with otp_options personnel");
     }
     if (has(L, vals, "otp_length")) {
-      int n = atoi(str(L, vals, "otp_length"));
-      if (n < 1 || n > 10) return tt_fail(L, op, "otp_length", "expected 1 to 10 digits (got %d)", n);
+      /* strtoll, not atoi: "4294967297" wrapped to 1 in an int and passed.
+       * The value is at most 16 digits (tt_check_digits), so it fits. */
+      const char *v = str(L, vals, "otp_length");
+      long long n = strtoll(v, NULL, 10);
+      if (n < 1 || n > 10) return tt_fail(L, op, "otp_length", "expected 1 to 10 digits (got %s)", v);
     }
     if (msg != NULL && strstr(msg, "{otp}") == NULL)
       return tt_fail(L, op, "message", "must contain the {otp} placeholder");

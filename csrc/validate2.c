@@ -61,7 +61,11 @@ int tt_check_decimal(lua_State *L, const char *op, const char *f, int idx) {
     size_t n;
     const char *s = lua_tolstring(L, idx, &n);
     char *end;
-    if (n > 0 && n < 32 && (s[0] >= '0' && s[0] <= '9')) {
+    size_t i, dots = 0;
+    /* Plain decimals only: strtod alone also takes "0x10", "1e3" and
+     * "infinity"-like forms, which the API would not read as we do. */
+    for (i = 0; i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && ++dots == 1)); i++) {}
+    if (n > 0 && n < 32 && i == n && s[0] != '.') {
       v = strtod(s, &end);
       if (end != s + n) v = -1;
     }

@@ -87,6 +87,30 @@ local function check_base_url(url, allow_http)
   return (url:gsub("/+$", ""))
 end
 
+-- Values that reach a request header (or libcurl's User-Agent) must not be
+-- able to end it and start another.
+local function check_header_value(name, v)
+  if v ~= nil and (#v > 1024 or v:find("[%c]")) then
+    return verror(name, "must be at most 1024 characters without control characters (CR, LF, NUL)")
+  end
+  return true
+end
+
+-- A CA bundle that is missing or a directory would otherwise surface only as
+-- a TLS failure on the first call.
+local function check_file(name, v)
+  if v == nil then return true end
+  local f = v ~= "" and not v:find("%z") and io.open(v, "rb")
+  local readable = false
+  if f then
+    local _, rerr = f:read(1) -- a directory opens, and fails here
+    readable = rerr == nil
+    f:close()
+  end
+  if not readable then return verror(name, "expected a readable file (got " .. ("%q"):format(v:sub(1, 64)) .. ")") end
+  return true
+end
+
 local function check_token(name, v)
   if v ~= nil and (v == "" or #v > 8192 or v:find("[%c%s]")) then
     return verror(name, "must be a token without spaces or control characters")
@@ -122,6 +146,10 @@ function tingting.session(opts)
     local ok, err = check_token(k, opts[k])
     if not ok then return nil, err end
   end
+  local ok, err = check_header_value("user_agent", opts.user_agent)
+  if not ok then return nil, err end
+  ok, err = check_file("ca_file", opts.ca_file)
+  if not ok then return nil, err end
   if (opts.email == nil) ~= (opts.password == nil) then
     return verror(opts.email and "password" or "email", "email and password go together")
   end
@@ -291,6 +319,12 @@ function C.report(c, path)
     if type(path) ~= "string" or path == "" or path:find("%z") then
       return nil, core.error { kind = "validation", field = "path", op = "report", sent = false,
         message = "path: expected a file path" }
+    end
+    local isdir = io.open(path .. "/.", "r")
+    if isdir then
+      isdir:close()
+      return nil, core.error { kind = "validation", field = "path", op = "report", sent = false,
+        message = "path: is a directory: " .. path }
     end
     local dir = path:match("^(.*)/[^/]*$") or "."
     local probe = io.open(dir .. "/.", "r")

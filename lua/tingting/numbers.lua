@@ -68,10 +68,13 @@ end
 function M.read_csv(path, opts)
   opts = opts or {}
   if type(path) ~= "string" then return nil, "path: expected a file path" end
+  if path == "" or path:find("%z") then return nil, "path: expected a file path" end
   local f, oerr = io.open(path, "rb")
-  if not f then return nil, oerr end
-  local text = f:read("a") or f:read("*a")
+  if not f then return nil, "path: " .. oerr end
+  -- a directory opens fine and fails on read
+  local text, rerr = f:read("a")
   f:close()
+  if not text then return nil, "path: cannot read " .. path .. ": " .. tostring(rerr) end
   if text:sub(1, 3) == "\239\187\191" then text = text:sub(4) end
   local column = opts.number_column or "number"
   local pos, line, header = 1, 1, nil

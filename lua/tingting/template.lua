@@ -3,13 +3,22 @@
 -- @module tingting.template
 local M = {}
 
+-- Hostile input is a validation error, not a raise (DESIGN.md §3). The core
+-- is loaded lazily: this module is plain Lua otherwise.
+local function invalid(field, message)
+  local ok, core = pcall(require, "tingting.core")
+  local err = { kind = "validation", field = field, message = field .. ": " .. message, sent = false,
+    retryable = false }
+  return nil, ok and core.error(err) or err
+end
+
 local PLACEHOLDER = "{([%a_][%w_]*)}"
 
 --- Placeholder names in order of first appearance.
 -- @tparam string msg
 -- @treturn {string,...}
 function M.tags(msg)
-  assert(type(msg) == "string", "tingting.template.tags: message must be a string")
+  if type(msg) ~= "string" then return invalid("message", "expected a string (got " .. type(msg) .. ")") end
   local out, seen = {}, {}
   for name in msg:gmatch(PLACEHOLDER) do
     if not seen[name] then
@@ -24,6 +33,10 @@ end
 -- @treturn true|nil
 -- @treturn string an error naming each unknown tag and the usable ones
 function M.check(msg, usable_tags)
+  if type(msg) ~= "string" then return invalid("message", "expected a string (got " .. type(msg) .. ")") end
+  if usable_tags ~= nil and type(usable_tags) ~= "table" then
+    return invalid("usable_tags", "expected a list of tag names (got " .. type(usable_tags) .. ")")
+  end
   local usable = {}
   for _, t in ipairs(usable_tags or {}) do usable[t] = true end
   local unknown = {}
@@ -40,7 +53,10 @@ end
 -- @treturn string the rendered message
 -- @treturn {string,...} the names that had no value
 function M.render(msg, values)
-  assert(type(msg) == "string", "tingting.template.render: message must be a string")
+  if type(msg) ~= "string" then return invalid("message", "expected a string (got " .. type(msg) .. ")") end
+  if values ~= nil and type(values) ~= "table" then
+    return invalid("values", "expected a table of tag values (got " .. type(values) .. ")")
+  end
   values = values or {}
   local missing, seen = {}, {}
   local out = msg:gsub(PLACEHOLDER, function(name)

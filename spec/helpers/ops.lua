@@ -36,7 +36,8 @@ function M.bind(s, ctx)
   local out = {}
   for k, v in pairs(ctx) do out[k] = v end
   local function wrap(op, key, obj)
-    local body = cjson.encode { status = 200, success = true, data = { [key] = { core.fields(obj) } } }
+    local fields = type(obj) == "table" and obj or core.fields(obj) -- plain fields make an object too
+    local body = cjson.encode { status = 200, success = true, data = { [key] = { fields } } }
     return assert(core.parse(s, op, 200, body, {}))
   end
   out.c = wrap("campaign", "details", ctx.c)
@@ -65,9 +66,13 @@ local ARGS = {
   send_otp = function() return M.OTP end,
 }
 
+-- A fresh table each time: callers may change it.
 function M.args(op, ctx)
   local f = ARGS[op]
-  return f and f(ctx) or nil
+  if not f then return nil end
+  local out = {}
+  for k, v in pairs(f(ctx)) do out[k] = v end
+  return out
 end
 
 -- The public method that performs each op.
