@@ -71,7 +71,7 @@ static void sb_json_value(lua_State *L, sbuf *b, int idx, int raw_strings) {
   }
   case LUA_TNUMBER:
     if (tt_isinteger(L, idx)) {
-      snprintf(num, sizeof num, "%lld", (long long)lua_tonumber(L, idx));
+      snprintf(num, sizeof num, "%lld", tt_tolonglong(L, idx));
     } else {
       double v = (double)lua_tonumber(L, idx);
       snprintf(num, sizeof num, "%.14g", v);
@@ -227,7 +227,8 @@ static void add_part(lua_State *L, int form, const char *name, int vidx, int as_
     lua_setfield(L, -2, "type");
   } else if (lua_type(L, vidx) == LUA_TNUMBER) {
     char num[32];
-    snprintf(num, sizeof num, "%lld", (long long)lua_tonumber(L, vidx));
+    /* only validated ids get here: integers up to 2^53 */
+    snprintf(num, sizeof num, "%lld", tt_tolonglong(L, vidx));
     lua_pushstring(L, num);
     lua_setfield(L, -2, "value");
   } else {

@@ -37,8 +37,13 @@ void *luaL_testudata(lua_State *L, int ud, const char *tname);
 /* Integers: Lua 5.3+ has a real integer subtype; before that, a whole double is it. */
 #if LUA_VERSION_NUM >= 503
 #define tt_isinteger(L, i) lua_isinteger((L), (i))
+/* The value of a number for which tt_isinteger holds. Not through
+ * lua_tonumber: math.maxinteger rounds up to 2^63 as a double, and casting
+ * that back to long long is undefined behaviour (found by UBSan). */
+#define tt_tolonglong(L, i) ((long long)lua_tointeger((L), (i)))
 #else
 int tt_isinteger(lua_State *L, int i);
+#define tt_tolonglong(L, i) ((long long)lua_tonumber((L), (i)))
 #endif
 
 #pragma GCC visibility pop

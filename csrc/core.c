@@ -33,7 +33,8 @@ int tt_isinteger(lua_State *L, int i) {
   if (lua_type(L, i) != LUA_TNUMBER) return 0;
   {
     lua_Number n = lua_tonumber(L, i);
-    return n == (lua_Number)(long long)n;
+    /* in range first: casting NaN or a huge double is undefined behaviour */
+    return n >= -9223372036854775808.0 && n < 9223372036854775808.0 && n == (lua_Number)(long long)n;
   }
 }
 #endif

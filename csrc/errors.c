@@ -66,8 +66,11 @@ static int error_tostring(lua_State *L) {
   if (lua_type(L, -1) == LUA_TNUMBER) {
     lua_Number st = lua_tonumber(L, -1);
     lua_pop(L, 1);
-    lua_pushfstring(L, " %d", (int)st);
-    luaL_addvalue(&b);
+    /* err.status may be set by anyone (core.error): never cast NaN or 1e300 */
+    if (st >= 0 && st < 1000) {
+      lua_pushfstring(L, " %d", (int)st);
+      luaL_addvalue(&b);
+    }
   } else {
     lua_pop(L, 1);
   }

@@ -21,7 +21,14 @@ static void push_object(lua_State *L, int sidx, int idx, const char *mt) {
   idx = lua_absindex(L, idx);
   o = (tt_object *)tt_newuserdata(L, sizeof *o);
   lua_getfield(L, idx, "id");
-  o->id = (lua_Integer)lua_tonumber(L, -1);
+  /* The id comes from the server: a float such as 1e300 or NaN must not be
+   * cast (undefined behaviour); an id we cannot hold is 0. */
+  if (tt_isinteger(L, -1)) {
+    o->id = (lua_Integer)tt_tolonglong(L, -1);
+  } else {
+    lua_Number v = lua_tonumber(L, -1);
+    o->id = (v >= -9007199254740992.0 && v <= 9007199254740992.0) ? (lua_Integer)v : 0;
+  }
   lua_pop(L, 1);
   lua_createtable(L, 0, 2);
   lua_pushvalue(L, idx);

@@ -33,7 +33,7 @@ const char *tt_repr(lua_State *L, int idx) {
       lua_pushliteral(L, "nan");
       return lua_tostring(L, -1);
     }
-    if (tt_isinteger(L, idx)) snprintf(buf, sizeof buf, "%lld", (long long)lua_tonumber(L, idx));
+    if (tt_isinteger(L, idx)) snprintf(buf, sizeof buf, "%lld", tt_tolonglong(L, idx));
     else snprintf(buf, sizeof buf, "%.6g", (double)v);
     lua_pushstring(L, buf);
     return lua_tostring(L, -1);

@@ -156,6 +156,22 @@ describe("hostile input", function()
     refused("options", tingting.session, "https://app.tingting.io")
   end)
 
+  it("extreme numbers that are valid are encoded exactly, and hostile answers parse without UB", function()
+    local t = recorder()
+    local s = session(t)
+    local core = require "tingting.core"
+    local c = ops.bind(s, { c = { id = 5 }, n = { id = 7 } }).c
+    c:add_number("9843818700", { tags_age = math.maxinteger, tags_min = math.mininteger })
+    assert.matches('"tags_age":9223372036854775807', t.requests[1].body, 1, true)
+    assert.matches('"tags_min":-9223372036854775808', t.requests[1].body, 1, true)
+    -- an envelope status or an object id no integer can hold (UBSan found the casts)
+    local _, err = core.parse(s, "user", 200, '{"success": false, "status": 1e300}', {})
+    assert.equal(400, err.status)
+    local obj = core.parse(s, "campaign", 200, '{"data": {"details": [{"id": 1e300, "name": "x"}]}}', {})
+    assert.matches("id=0", tostring(obj), 1, true)
+    assert.equal("tingting: api error in x", tostring(core.error { kind = "api", status = 0 / 0, op = "x" }))
+  end)
+
   it("helpers: template, numbers and normalize_phone never raise on hostile input", function()
     for _, v in ipairs { 5, NAN, {}, true } do
       refused("message", template.tags, v)
