@@ -18,9 +18,11 @@ BUSTED    = busted --lua=$(LUA)
 
 DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
-           nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc
+           nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
+           clang-14 libclang-rt-14-dev valgrind
 
-.PHONY: all deps build build-5.1 test lint demo docs clean rock rock-check bench
+.PHONY: all deps build build-5.1 test lint demo docs clean rock rock-check bench \
+        test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
 
@@ -102,3 +104,58 @@ rock-check: deps
 
 clean:
 	rm -rf build doc
+
+# --- Reliability: sanitizers, valgrind, fuzzing, soak (bench/README.md "Reliability") ---
+SAN_CC    ?= clang-14
+SAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_BUILD  = build/asan/lua$(LUA_VER)
+SAN_CORE   = $(SAN_BUILD)/tingting/core.so
+# The core .so leaves the runtime to the process: lua5.4 is not instrumented, so
+# the ASan runtime (which carries UBSan's handlers too) is preloaded into it.
+ASAN_RT    = $(shell $(SAN_CC) -print-file-name=libclang_rt.asan-x86_64.so)
+SAN_ENV    = LD_PRELOAD=$(ASAN_RT) \
+             ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+             UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# LeakSanitizer pass: lua5.4 frees its whole state on exit (lua_close), so what
+# remains is ours or a one-time global of libcurl/OpenSSL (fuzz/lsan.supp).
+LSAN_ENV   = LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+             LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0 \
+             UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+VALGRIND   = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,possible \
+             --error-exitcode=1 --suppressions=fuzz/valgrind.supp --num-callers=30
+# Every C function of the core runs in these (build, parse, objects, session,
+# errors, curl request/many, fsutil): spec/memcheck.lua names them one by one.
+VALGRIND_SPECS = spec/01_core_spec.lua spec/04_lifetime_spec.lua spec/09_retry_policy_spec.lua \
+                 spec/11_hostile_input_spec.lua spec/curl_transport_spec.lua
+SAN_PORT  ?= 18791
+
+$(SAN_CORE): $(SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+
+# The whole suite on the ASan+UBSan core, then a leak pass on spec/memcheck.lua.
+test-sanitize: deps build $(SAN_CORE)
+	@set -e; \
+	url=$$($(EMU) start --port $(SAN_PORT)); \
+	trap '$(EMU) stop --port $(SAN_PORT) >/dev/null 2>&1 || true' EXIT; \
+	mkdir -p build; \
+	TINGTING_EMULATOR_URL=$$url TINGTING_CORE_BUILD=$(CURDIR)/$(SAN_BUILD) $(SAN_ENV) \
+	  $(BUSTED) --cpath='./$(SAN_BUILD)/?.so' spec >build/test-sanitize.log 2>&1 || \
+	  { tail -60 build/test-sanitize.log; exit 1; }; \
+	tail -1 build/test-sanitize.log; \
+	TINGTING_EMULATOR_URL=$$url $(LSAN_ENV) LUA_PATH="lua/?.lua;lua/?/init.lua;;" \
+	  LUA_CPATH="$(SAN_BUILD)/?.so;;" $(LUA) spec/memcheck.lua; \
+	echo "test-sanitize: suite and leak check clean (ASan + UBSan)"
+
+# A subset that covers every C function under memcheck, and spec/memcheck.lua.
+test-valgrind: deps build
+	@set -e; \
+	url=$$($(EMU) start --port $(SAN_PORT)); \
+	trap '$(EMU) stop --port $(SAN_PORT) >/dev/null 2>&1 || true' EXIT; \
+	mkdir -p build; \
+	TINGTING_EMULATOR_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
+	  $(VALGRIND) $(LUA) spec/memcheck.lua; \
+	TINGTING_EMULATOR_URL=$$url $(VALGRIND) $(LUA) /usr/bin/busted --ignore-lua -o utfTerminal \
+	  $(VALGRIND_SPECS) >build/test-valgrind.log 2>&1 || { tail -80 build/test-valgrind.log; exit 1; }; \
+	tail -1 build/test-valgrind.log; \
+	echo "test-valgrind: clean"
