@@ -159,3 +159,34 @@ test-valgrind: deps build
 	  $(VALGRIND_SPECS) >build/test-valgrind.log 2>&1 || { tail -80 build/test-valgrind.log; exit 1; }; \
 	tail -1 build/test-valgrind.log; \
 	echo "test-valgrind: clean"
+
+# libFuzzer harnesses (fuzz/): the core's sources built into each fuzzer with
+# ASan + UBSan, cjson loaded from the system. New inputs go to build/fuzz/corpus,
+# crashes to build/fuzz/artifacts; fuzz/corpus/<name>/ holds the seeds and the
+# regression inputs of every bug found. `make fuzz` runs each FUZZ_TIME seconds.
+FUZZERS    = parse build template phone
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+             -fno-omit-frame-pointer -std=c99 -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) \
+             -DTT_REPO='"$(CURDIR)"'
+FUZZ_TIME ?= 60
+FUZZ_BINS  = $(FUZZERS:%=build/fuzz/fuzz_%)
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/harness.c fuzz/harness.h $(SRCS) $(HDRS)
+	@mkdir -p build/fuzz
+	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(CURL_LIBS)
+
+fuzz: deps $(FUZZ_BINS)
+	@set -e; mkdir -p build/fuzz/artifacts; \
+	for f in $(FUZZERS); do \
+	  mkdir -p build/fuzz/corpus/$$f; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+	    -artifact_prefix=build/fuzz/artifacts/$$f- -print_final_stats=1 \
+	    build/fuzz/corpus/$$f fuzz/corpus/$$f >build/fuzz/$$f.log 2>&1 || \
+	    { tail -60 build/fuzz/$$f.log; echo "fuzz_$$f: FAILED (input in build/fuzz/artifacts/)"; exit 1; }; \
+	  echo "fuzz_$$f: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' build/fuzz/$$f.log | grep -o '[0-9]*$$') runs in $(FUZZ_TIME) s, no findings"; \
+	done
+
+# A short run of each, for CI.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=10

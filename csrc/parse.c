@@ -334,8 +334,8 @@ static int core_parse(lua_State *L) {
   if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
     lua_getfield(L, doc, "status");
     /* bounded before the cast: a status of 1e300 or NaN in a hostile body
-     * would be undefined behaviour in (int) */
-    if (lua_isnumber(L, -1) && lua_tonumber(L, -1) >= 400 && lua_tonumber(L, -1) < 1000)
+     * would be undefined behaviour in (int); 804 is no HTTP error either */
+    if (lua_isnumber(L, -1) && lua_tonumber(L, -1) >= 400 && lua_tonumber(L, -1) < 600)
       status = (int)lua_tonumber(L, -1);
     else status = 400;
     return api_error(L, ep, status, body, len, 5, doc);
