@@ -156,7 +156,7 @@ test-valgrind: deps build
 	TINGTING_EMULATOR_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
 	  $(VALGRIND) $(LUA) spec/memcheck.lua; \
 	TINGTING_EMULATOR_URL=$$url $(VALGRIND) $(LUA) /usr/bin/busted --ignore-lua -o utfTerminal \
-	  $(VALGRIND_SPECS) >build/test-valgrind.log 2>&1 || { tail -80 build/test-valgrind.log; exit 1; }; \
+	  --helper=spec/helpers/keep_modules.lua $(VALGRIND_SPECS) >build/test-valgrind.log 2>&1 || { tail -80 build/test-valgrind.log; exit 1; }; \
 	tail -1 build/test-valgrind.log; \
 	echo "test-valgrind: clean"
 
