@@ -190,3 +190,13 @@ fuzz: deps $(FUZZ_BINS)
 # A short run of each, for CI.
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
+
+# 100,000 calls mixed across ops with ~5% injected faults: no crash, every
+# failure a tingting.error, Lua heap and RSS flat after warm-up.
+SOAK_PORT ?= 18793
+SOAK_N    ?= 100000
+soak: deps build
+	@set -e; \
+	url=$$($(EMU) start --port $(SOAK_PORT)); \
+	trap '$(EMU) stop --port $(SOAK_PORT) >/dev/null 2>&1 || true' EXIT; \
+	TINGTING_EMULATOR_URL=$$url $(LUA) bench/soak.lua $(SOAK_N)
