@@ -139,7 +139,7 @@ test-sanitize: deps build $(SAN_CORE)
 	url=$$($(EMU) start --port $(SAN_PORT)); \
 	trap '$(EMU) stop --port $(SAN_PORT) >/dev/null 2>&1 || true' EXIT; \
 	mkdir -p build; \
-	TINGTING_EMULATOR_URL=$$url TINGTING_CORE_BUILD=$(CURDIR)/$(SAN_BUILD) $(SAN_ENV) \
+	TINGTING_EMULATOR_URL=$$url $(SAN_ENV) \
 	  $(BUSTED) --cpath='./$(SAN_BUILD)/?.so' spec >build/test-sanitize.log 2>&1 || \
 	  { tail -60 build/test-sanitize.log; exit 1; }; \
 	tail -1 build/test-sanitize.log; \
