@@ -144,3 +144,34 @@ describe("faults", function()
     s2:close()
   end)
 end)
+
+describe("deletes", function()
+  it("treat a 404 after an answer was lost as done: the first attempt deleted it", function()
+    emu.reset()
+    local s = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test" })
+    local c = assert(s:create_campaign { name = "gone", services = "SMS", individual_number = { "9843818700" } })
+    local saved = call.policy.backoff_base
+    call.policy.backoff_base = 0.01
+    -- a fresh connection per request: on a reused one libcurl itself may replay the DELETE
+    local function fresh(req)
+      local t = tingting.transport.curl()
+      local status, body, headers = t:request(req)
+      t:close()
+      return status, body, headers
+    end
+    local s2 = assert(tingting.session { base_url = emu.url(), access_token = s.access_token, transport = fresh })
+    local c2 = assert(s2:campaign(c.id))
+    emu.fault { method = "DELETE", path = "^/api/system/campaigns/%d+/delete", kind = "drop", after = true, count = 1 }
+    local ok, err = c2:delete()
+    call.policy.backoff_base = saved
+    emu.clear_faults()
+    assert.is_true(ok, tostring(err))
+    local _, gone = s:campaign(c.id)
+    assert.equal("not_found", gone.kind)
+    -- a delete of something that never existed still says not_found
+    local _, nf = s:number(999999)
+    assert.equal("not_found", nf.kind)
+    s2:close()
+    s:close()
+  end)
+end)

@@ -98,9 +98,13 @@ local function sleep(st, seconds)
 end
 M.sleep = sleep
 
+-- Deletes whose earlier attempt may have been processed: a 404 on the retry
+-- means the first attempt did the work.
+local DELETES = { delete_campaign = true, delete_number = true }
+
 --- Send `req` with retries; returns result, meta | nil, err.
 function M.perform(s, st, req)
-  local attempt = 0
+  local attempt, maybe_done = 0, false
   while true do
     local t0 = clock()
     local status, body, headers = request(st, req)
@@ -118,6 +122,8 @@ function M.perform(s, st, req)
     local err = annotate(meta, req)
     log(st, ("tingting: %s %s -> %s (%d ms)"):format(req.method, req.path,
       status and tostring(status) or err.kind, ms))
+    if maybe_done and err.kind == "not_found" then return true end
+    maybe_done = DELETES[req.op] and err.sent ~= false and err.kind ~= "rate_limited"
     local can = M.retryable(err, req.idempotent)
     err.retryable = can
     if not can or attempt >= st.max_retries then return nil, err end
