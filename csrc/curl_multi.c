@@ -64,7 +64,9 @@ static int many_run(lua_State *L) {
   while (b.active > 0) {
     int running, left;
     CURLMsg *msg;
-    CURLMcode mc = curl_multi_perform(b.t->multi, &running);
+    CURLMcode mc;
+    if (b.t->closed) return luaL_error(L, "tingting.curl: transport is closed");
+    mc = curl_multi_perform(b.t->multi, &running);
     if (mc != CURLM_OK) return luaL_error(L, "tingting.curl: %s", curl_multi_strerror(mc));
     while ((msg = curl_multi_info_read(b.t->multi, &left)) != NULL) {
       tt_xfer *x = NULL;
