@@ -4,11 +4,9 @@
  * Misuse (wrong types, a closed transport) raises; network failures return
  * nil, err with err = {kind, message, code, sent}. */
 #include "curl_req.h"
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const OPTIONS[] = {"timeout", "connect_timeout", "ca_file", "insecure",
                                       "user_agent", "max_body", NULL};
@@ -234,15 +232,8 @@ static int curl_request(lua_State *L) {
 
 /* t:sleep(seconds): blocking, for retry backoff outside nginx. */
 static int curl_sleep(lua_State *L) {
-  lua_Number secs;
-  struct timespec ts, rem;
   tt_curl_check(L, 1);
-  secs = luaL_checknumber(L, 2);
-  if (!(secs > 0)) return 0;
-  if (secs > 86400) secs = 86400;
-  ts.tv_sec = (time_t)secs;
-  ts.tv_nsec = (long)((secs - (lua_Number)ts.tv_sec) * 1e9);
-  while (nanosleep(&ts, &rem) != 0 && errno == EINTR) ts = rem;
+  tt_sleep(luaL_checknumber(L, 2));
   return 0;
 }
 
