@@ -75,15 +75,18 @@ build/bench/bare_curl: bench/bare_curl.c
 	$(CC) -O2 -Wall -Wextra -o $@ $< $(CURL_LIBS)
 
 bench: deps build build/bench/bare_curl
-	@set -e; \
+	@set -eo pipefail; \
 	url=$$($(EMU) start --port $(BENCH_PORT)); \
 	trap '$(EMU) stop --port $(BENCH_PORT) >/dev/null 2>&1 || true' EXIT; \
-	TINGTING_EMULATOR_URL=$$url BARE_CURL=build/bench/bare_curl $(LUA) bench/percall.lua 2000; \
-	TINGTING_EMULATOR_URL=$$url bench/callgrind.sh 200; \
-	TINGTING_EMULATOR_URL=$$url $(LUA) bench/memory.lua 100000 20000; \
-	TINGTING_EMULATOR_URL=$$url $(LUA) bench/add_numbers.lua 2000 20; \
-	TINGTING_EMULATOR_URL=$$url BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 2000 0; \
-	TINGTING_EMULATOR_URL=$$url BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 20000 0
+	export TINGTING_EMULATOR_URL=$$url; \
+	{ echo "# make bench, $$(date -u '+%Y-%m-%d %H:%M UTC'), $$(nproc) cores"; echo; echo '```'; \
+	  BARE_CURL=build/bench/bare_curl $(LUA) bench/percall.lua 2000; echo; \
+	  bench/callgrind.sh 200; echo; \
+	  $(LUA) bench/memory.lua 100000 20000; echo; \
+	  $(LUA) bench/add_numbers.lua 2000 20; echo; \
+	  BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 2000 0; echo; \
+	  BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 20000 0; echo '```'; \
+	} | tee bench/results.md
 
 docs:
 	ldoc -c config.ld .
