@@ -128,7 +128,7 @@ VALGRIND   = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,poss
              --error-exitcode=1 --suppressions=fuzz/valgrind.supp --num-callers=30
 # The whole suite (about a minute under memcheck); spec/memcheck.lua alone runs
 # every C function (build, parse, objects, session, errors, curl request/many,
-# fsutil) for a quick check: make test-valgrind VALGRIND_SPECS=spec/01_core_spec.lua
+# fsutil, crypto) for a quick check: make test-valgrind VALGRIND_SPECS=spec/01_core_spec.lua
 VALGRIND_SPECS ?= spec
 SAN_PORT  ?= 18791
 

@@ -123,6 +123,24 @@ local function run()
   os.remove(tmp .. ".tok")
   check(type(core.isatty(io.stdout)) == "boolean" and core.isatty(-1) == false, "isatty")
 
+  -- crypto: every length class of SHA-256 padding, HMAC with short and long
+  -- keys, hex across buffer refills, random bytes at both bounds, the
+  -- constant-time compare, and the argument errors of each
+  check(core.hex(core.sha256("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256")
+  for _, len in ipairs { 0, 55, 56, 63, 64, 65, 100000 } do
+    check(#core.sha256(("a\0"):rep(len // 2 + 1):sub(1, len)) == 32, "sha256 length " .. len)
+  end
+  check(core.hex(core.hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", "hmac_sha256")
+  check(#core.hmac_sha256(("\xaa"):rep(131), "m\0sg") == 32 and #core.hmac_sha256("", "") == 32, "hmac long key")
+  check(#core.hex(("\0\255"):rep(5000)) == 20000 and core.hex("") == "", "hex")
+  check(#core.random_bytes(1) == 1 and #core.random_bytes(65536) == 65536, "random_bytes")
+  check(core.equal("a\0b", "a\0b") and not core.equal("a\0b", "a\0c") and not core.equal("a", "ab"), "equal")
+  check(not pcall(core.random_bytes, 0) and not pcall(core.random_bytes, "16"), "random_bytes bad n")
+  check(not pcall(core.sha256, 1) and not pcall(core.hmac_sha256, "k", {}) and not pcall(core.equal, "a")
+    and not pcall(core.hex, nil), "crypto bad arguments")
+  mark("crypto")
+
   -- lifetimes: close twice, use after close, objects outliving their session
   local keep = c
   s:close(); s:close()
