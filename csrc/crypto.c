@@ -163,7 +163,9 @@ static int core_sha256(lua_State *L) {
   return 1;
 }
 
-/* core.hmac_sha256(key, msg) -> 32-byte raw MAC */
+/* core.hmac_sha256(key, msg) -> 32-byte raw MAC. As RFC 2104 pads the key
+ * with zeros to the block, keys of up to 64 bytes that differ only by
+ * trailing NULs give the same MAC: use random keys of a fixed length. */
 static int core_hmac_sha256(lua_State *L) {
   size_t klen, mlen;
   const unsigned char *key = check_bytes(L, 1, &klen);
