@@ -176,8 +176,10 @@ describe("tingting command", function()
     end)
 
     it("saves refreshed tokens to the session file", function()
-      emu.config { access_ttl = 5 } -- inside the refresh margin: renewed before the next call
+      -- renewed a quarter of its lifetime before it expires: 1 s early for a 4 s token
+      emu.config { access_ttl = 4 }
       login()
+      require("socket").sleep(3.2)
       local before = decode(read(session_file()))
       emu.clear_requests()
       local _, err, code = tt { "whoami" }

@@ -28,6 +28,7 @@ do
   if ok and socket.gettime then now, clock = socket.gettime, socket.gettime end
 end
 if ngx and ngx.now then now, clock = ngx.now, ngx.now end
+M.now = now
 
 local function safe_callback(st, fn, ...)
   if not fn then return end
@@ -136,21 +137,54 @@ function M.perform(s, st, req)
   end
 end
 
-function M.jwt_exp(token)
+--- The `exp` and `iat` claims of a JWT (epoch seconds), without verifying it.
+function M.jwt_times(token)
   local payload = core.jwt_payload(token)
   local claims = payload and cjson.decode(payload)
-  if type(claims) == "table" and type(claims.exp) == "number" then return math.floor(claims.exp) end
-  return nil
+  if type(claims) ~= "table" or type(claims.exp) ~= "number" then return nil end
+  return math.floor(claims.exp), type(claims.iat) == "number" and math.floor(claims.iat) or nil
 end
+
+function M.jwt_exp(token)
+  return (M.jwt_times(token))
+end
+
+-- Take tokens as the session's own: expiry and how early to renew them.
+local function hold_tokens(st, access, refresh)
+  st.access_token = access
+  if refresh then st.refresh_token = refresh end
+  local exp, iat
+  if access then exp, iat = M.jwt_times(access) end
+  st.token_expires = exp
+  st.token_lifetime = (exp and iat and exp > iat) and (exp - iat) or nil
+end
+
+-- Whether to renew the access token before using it: refresh_margin seconds
+-- before it expires, or a quarter of its lifetime for short-lived tokens, so
+-- that a short TTL never means a renewal per call.
+local function renew_due(st)
+  local exp = st.token_expires
+  if not exp then return false end
+  local margin = M.policy.refresh_margin
+  if st.token_lifetime then margin = math.min(margin, st.token_lifetime / 4) end
+  return now() >= exp - margin
+end
+
+M.hold_tokens = hold_tokens
 
 --- Record new tokens and tell on_tokens and the token store.
 function M.set_tokens(st, access, refresh)
-  st.access_token = access
-  if refresh then st.refresh_token = refresh end
-  st.token_expires = access and M.jwt_exp(access) or nil
+  hold_tokens(st, access, refresh)
   if st.token_store and st.token_store.save then
     safe_callback(st, st.token_store.save, st.token_store, st.access_token, st.refresh_token)
   end
+  safe_callback(st, st.on_tokens, st.access_token, st.refresh_token)
+end
+
+-- Tokens someone else put in the store (another worker's login or refresh):
+-- a change for on_tokens, but nothing to write back.
+local function adopt_tokens(st, access, refresh)
+  hold_tokens(st, access, refresh)
   safe_callback(st, st.on_tokens, st.access_token, st.refresh_token)
 end
 
@@ -189,8 +223,46 @@ local function do_renew(s, st)
   return nil, err or auth_error("not logged in: give email and password, or tokens, or call s:login()")
 end
 
+-- A usable token in the store that is not `stale`: another worker renewed.
+local function stored_token(st, stale)
+  local access, refresh = st.token_store:load()
+  if not access or access == stale then return nil end
+  local exp = M.jwt_exp(access)
+  if exp and exp <= now() then return nil end
+  return access, refresh
+end
+
+-- Renew under the store's lock when it has one: whoever gets the lock first
+-- logs in or refreshes; the others find its token in the store.
+local function renew_shared(s, st, stale)
+  local store = st.token_store
+  if not (store and store.lock and store.load) then return do_renew(s, st) end
+  local wait = st.timeout or 30
+  local key, lerr = store:lock(wait, wait * 2 + 5)
+  if not key then
+    local access, refresh = stored_token(st, stale)
+    if access then
+      adopt_tokens(st, access, refresh)
+      return true
+    end
+    return nil, auth_error("cannot take the token store's lock: " .. tostring(lerr))
+  end
+  local ok, a, b = pcall(function()
+    local access, refresh = stored_token(st, stale)
+    if access then
+      adopt_tokens(st, access, refresh)
+      return true
+    end
+    return do_renew(s, st)
+  end)
+  store:unlock(key)
+  if not ok then error(a, 0) end
+  return a, b
+end
+
 --- Get a fresh access token, once for everyone who saw `stale` fail: callers
--- that arrive while a renewal runs (ngx light threads) wait for its outcome.
+-- that arrive while a renewal runs (ngx light threads) wait for its outcome,
+-- and a token store with a lock extends that to everyone sharing the store.
 function M.renew(s, st, stale)
   if st.access_token and st.access_token ~= stale then return true end
   if st.renewing then
@@ -203,7 +275,7 @@ function M.renew(s, st, stale)
     if st.renewing then return nil, auth_error("timed out waiting for a token renewal") end
   end
   st.renewing = true
-  local ok, a, b = pcall(do_renew, s, st)
+  local ok, a, b = pcall(renew_shared, s, st, stale)
   st.renewing = false
   if not ok then error(a, 0) end
   return a, b
@@ -212,14 +284,10 @@ end
 local function ensure_auth(s, st, op)
   if st.token_store and st.token_store.load and not st.access_token then
     local access, refresh = st.token_store:load()
-    if access then
-      st.access_token, st.token_expires = access, M.jwt_exp(access)
-      st.refresh_token = refresh or st.refresh_token
-    end
+    if access then hold_tokens(st, access, refresh or st.refresh_token) end
   end
   if st.access_token then
-    if st.token_expires and now() >= st.token_expires - M.policy.refresh_margin
-        and (st.refresh_token or st.email) then
+    if renew_due(st) and (st.refresh_token or st.email) then
       local ok, err = M.renew(s, st, st.access_token)
       -- a renewal that failed for the network is no reason not to try the call
       if not ok and err.kind == "auth" then return nil, err end
@@ -244,15 +312,18 @@ function M.call(s, op, args, opts)
   core.check_open(s)
   local st = core.state(s)
   local ep = ENDPOINTS[op]
-  if ep.auth then
-    local ok, err = ensure_auth(s, st, op)
-    if not ok then
-      err.op = err.op or op
-      return nil, err
-    end
-  end
+  -- validate first: bad input never costs a login or a refresh
+  local built_with = st.access_token
   local req, err = core.build(s, op, args)
   if not req then return nil, err end
+  if ep.auth then
+    local ok, aerr = ensure_auth(s, st, op)
+    if not ok then
+      aerr.op = aerr.op or op
+      return nil, aerr
+    end
+    if st.access_token ~= built_with then req.headers.Authorization = "Bearer " .. st.access_token end
+  end
   if opts and opts.sink then req.sink = opts.sink end
   local sent_token = st.access_token
   local res, meta = M.perform(s, st, req)

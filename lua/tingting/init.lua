@@ -176,10 +176,8 @@ function tingting.session(opts)
   }
   local s = core.session_new(st)
   if opts.access_token or opts.refresh_token then
-    st.refresh_token = opts.refresh_token
-    st.access_token = opts.access_token
     -- token_expires from the token's own exp claim; not a change for on_tokens
-    if opts.access_token then st.token_expires = call.jwt_exp(opts.access_token) end
+    call.hold_tokens(st, opts.access_token, opts.refresh_token)
   end
   return s
 end
@@ -344,6 +342,8 @@ end
 function C.render(_, message, tags) return template.render(message, tags) end
 
 function C.fields(c) return core.fields(c) end
+
+function N.fields(n) return core.fields(n) end
 
 function N.reload(n)
   return refreshed(n, call.call(core.session_of(n), "number", { id = n.id }))

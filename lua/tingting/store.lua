@@ -1,11 +1,23 @@
---- Token stores: where a session keeps its tokens between runs.
--- A store is any object with `load() -> access, refresh` and
--- `save(access, refresh)`; pass it as the session's `token_store`.
+--- Stores: where sessions keep their tokens, and where `tingting.otp` keeps
+-- its codes.
+--
+-- A token store is any object with `load() -> access, refresh` and
+-- `save(access, refresh)`; pass it as the session's `token_store`. A store
+-- that also has `lock(wait, hold) -> key | nil, err` and `unlock(key)` makes
+-- token renewal single-flight across everything that shares it (nginx
+-- workers): one login, one refresh, the others reuse the winner's token.
+--
+-- A key-value store (for `tingting.otp`) has `get(key)`, `set(key, value,
+-- ttl)`, `add(key, value, ttl) -> true | nil, "exists"`, `incr(key, by, ttl)`,
+-- `ttl(key)` and `delete(key)`; values are strings or numbers, ttl in seconds
+-- (nil or 0: no expiry). `memory()` and `shared_dict(dict)` are both kinds.
 -- @module tingting.store
 local core = require "tingting.core"
 local cjson = require "cjson.safe"
 
 local M = {}
+
+local now = require("tingting.call").now -- ngx.now in nginx, else sub-second when it can
 
 local File = {}
 File.__index = File
@@ -13,7 +25,7 @@ File.__index = File
 function File:load()
   local f = io.open(self.path, "rb")
   if not f then return nil end
-  local doc = cjson.decode(f:read("a") or "")
+  local doc = cjson.decode(f:read("*a") or "")
   f:close()
   if type(doc) ~= "table" or type(doc.access) ~= "string" then return nil end
   return doc.access, type(doc.refresh) == "string" and doc.refresh or nil
@@ -38,15 +50,188 @@ function M.file(path)
   return setmetatable({ path = path }, File)
 end
 
+-- Memory ------------------------------------------------------------------
+
 local Memory = {}
 Memory.__index = Memory
+
 function Memory:load() return self.access, self.refresh end
 function Memory:save(access, refresh) self.access, self.refresh = access, refresh end
-function Memory:clear() self.access, self.refresh = nil, nil end
+function Memory:clear()
+  self.access, self.refresh = nil, nil
+  self.kv = {}
+end
 
---- Tokens in a Lua table: shares one login between sessions of one process.
+-- the live entry of key, or nil (an expired one is dropped)
+local function live(self, key)
+  local e = self.kv[key]
+  if e and e.exp and e.exp <= now() then
+    self.kv[key] = nil
+    return nil
+  end
+  return e
+end
+
+local function expiry(ttl)
+  if ttl and ttl > 0 then return now() + ttl end
+  return nil
+end
+
+function Memory:get(key)
+  local e = live(self, key)
+  return e and e.value
+end
+
+function Memory:set(key, value, ttl)
+  self.kv[key] = { value = value, exp = expiry(ttl) }
+  return true
+end
+
+function Memory:add(key, value, ttl)
+  if live(self, key) then return nil, "exists" end
+  return self:set(key, value, ttl)
+end
+
+--- Add `by` to the number at key (0 when absent; a new key gets `ttl`).
+function Memory:incr(key, by, ttl)
+  local e = live(self, key)
+  if not e then
+    e = { value = 0, exp = expiry(ttl) }
+    self.kv[key] = e
+  end
+  e.value = e.value + by
+  return e.value
+end
+
+--- Seconds left before key expires (0: no expiry); nil when absent.
+function Memory:ttl(key)
+  local e = live(self, key)
+  if not e then return nil end
+  return e.exp and (e.exp - now()) or 0
+end
+
+function Memory:delete(key)
+  self.kv[key] = nil
+  return true
+end
+
+function Memory:__tostring() return "tingting.store.memory" end
+
+--- Tokens and key-value entries in a Lua table: one process (or one nginx
+-- worker) only.
 function M.memory()
-  return setmetatable({}, Memory)
+  return setmetatable({ kv = {} }, Memory)
+end
+
+-- Shared dict (OpenResty) -----------------------------------------------------
+
+local Dict = {}
+Dict.__index = Dict
+
+local lock_seq = 0
+
+-- Both tokens in one value, so a reader never sees a new access token with
+-- the refresh token of another login.
+function Dict:load()
+  local v = self.dict:get(self.prefix .. "tokens")
+  if type(v) ~= "string" then return nil end
+  local access, refresh = v:match("^([^\n]*)\n([^\n]*)$")
+  if not access or access == "" then return nil end
+  return access, refresh ~= "" and refresh or nil
+end
+
+function Dict:save(access, refresh)
+  local key = self.prefix .. "tokens"
+  local ok, err
+  if access then
+    ok, err = self.dict:set(key, access .. "\n" .. (refresh or ""))
+  else
+    ok, err = self.dict:delete(key)
+  end
+  if not ok then error("tingting.store.shared_dict: cannot save the tokens: " .. tostring(err), 0) end
+end
+
+function Dict:clear()
+  self.dict:delete(self.prefix .. "tokens")
+end
+
+--- Take the renewal lock, waiting up to `wait` seconds for whoever holds it;
+-- the lock frees itself after `hold` seconds if its holder never returns.
+-- @treturn string|nil the key to pass to unlock
+-- @treturn string "timeout" or the dict's error
+function Dict:lock(wait, hold)
+  local key = self.prefix .. "lock"
+  lock_seq = lock_seq + 1
+  local id = ("%d:%d:%d"):format(ngx.worker.pid(), lock_seq, math.random(0, 0x7fffffff))
+  local deadline = ngx.now() + (wait or 30)
+  local step = 0.002
+  while true do
+    local ok, err = self.dict:add(key, id, hold or 60)
+    if ok then return id end
+    if err ~= "exists" then return nil, err end
+    if ngx.now() >= deadline then return nil, "timeout" end
+    ngx.sleep(step)
+    step = math.min(step * 2, 0.05)
+  end
+end
+
+--- Release the lock taken with `lock()`, unless it has expired and been
+-- taken by someone else meanwhile.
+function Dict:unlock(id)
+  local key = self.prefix .. "lock"
+  if self.dict:get(key) == id then self.dict:delete(key) end
+end
+
+function Dict:get(key) return (self.dict:get(self.prefix .. key)) end
+
+local function dict_ok(ok, err, what)
+  if not ok and err ~= "exists" then
+    error("tingting.store.shared_dict: cannot " .. what .. ": " .. tostring(err), 0)
+  end
+  return ok, err
+end
+
+function Dict:set(key, value, ttl)
+  local ok, err = self.dict:set(self.prefix .. key, value, ttl or 0)
+  return dict_ok(ok, err, "set " .. key)
+end
+
+function Dict:add(key, value, ttl)
+  local ok, err = self.dict:add(self.prefix .. key, value, ttl or 0)
+  return dict_ok(ok, err, "add " .. key)
+end
+
+function Dict:incr(key, by, ttl)
+  local v, err = self.dict:incr(self.prefix .. key, by, 0, ttl or 0)
+  if not v then error("tingting.store.shared_dict: cannot incr " .. key .. ": " .. tostring(err), 0) end
+  return v
+end
+
+function Dict:ttl(key)
+  local t = self.dict:ttl(self.prefix .. key)
+  return t
+end
+
+function Dict:delete(key)
+  self.dict:delete(self.prefix .. key)
+  return true
+end
+
+function Dict:__tostring() return "tingting.store.shared_dict(" .. self.prefix .. ")" end
+
+--- Tokens and key-value entries in an nginx `lua_shared_dict`, shared by all
+-- workers: one login for all of them, and a single-flight renewal.
+-- @param dict e.g. `ngx.shared.tingting` (declared with `lua_shared_dict tingting 1m;`)
+-- @tparam[opt] table opts `prefix` for every key (default "tingting:")
+function M.shared_dict(dict, opts)
+  assert(type(dict) == "table" or type(dict) == "userdata",
+    "tingting.store.shared_dict: expected an ngx.shared dict (declare it with lua_shared_dict)")
+  assert(type(dict.get) == "function" and type(dict.add) == "function",
+    "tingting.store.shared_dict: expected an ngx.shared dict (declare it with lua_shared_dict)")
+  opts = opts or {}
+  local prefix = opts.prefix or "tingting:"
+  assert(type(prefix) == "string", "tingting.store.shared_dict: prefix must be a string")
+  return setmetatable({ dict = dict, prefix = prefix }, Dict)
 end
 
 return M
