@@ -1,0 +1,286 @@
+--- The OpenResty transport: every request is an `ngx.location.capture`
+-- subrequest to an internal location that proxies to the API, so nginx does
+-- TLS, upstream keep-alive and timeouts, and the worker never blocks.
+--
+--    local tingting = require "tingting"
+--    local s = tingting.session {
+--      email = ..., password = ...,
+--      transport = tingting.transport.ngx { location = "/_tingting" },
+--      token_store = tingting.store.shared_dict(ngx.shared.tingting),
+--    }
+--
+-- The location block it needs (examples/openresty/nginx.conf has it whole):
+--
+--    location /_tingting/ {
+--      internal;
+--      proxy_pass https://app.tingting.io/;   # the session's base_url, with a trailing /
+--      proxy_pass_request_headers off;        # the client's own headers stay out
+--      proxy_set_header Authorization $http_authorization;
+--      proxy_set_header Content-Type $http_content_type;
+--      proxy_set_header Accept $http_accept;
+--      proxy_set_header User-Agent $http_user_agent;
+--      rewrite_by_lua_block { require("tingting.transport.ngx").rewrite() }
+--      header_filter_by_lua_block { require("tingting.transport.ngx").header_filter() }
+--      ...
+--    }
+--
+-- Requests run in the rewrite, access and content phases (where nginx allows
+-- subrequests); elsewhere (timers, init_worker) the transport fails with a
+-- clear error before sending anything.
+-- @module tingting.transport.ngx
+local ngx = ngx
+local capture = ngx.location.capture
+local spawn, wait = ngx.thread.spawn, ngx.thread.wait
+local get_phase = ngx.get_phase
+local ngx_sleep = ngx.sleep
+local concat, lower = table.concat, string.lower
+
+local _M = { _VERSION = "0.1.0" }
+local mt = { __index = _M }
+
+local METHODS = {
+  GET = ngx.HTTP_GET, POST = ngx.HTTP_POST, PUT = ngx.HTTP_PUT, DELETE = ngx.HTTP_DELETE,
+}
+-- the phases in which ngx.location.capture may run
+local PHASES = { rewrite = true, access = true, content = true }
+-- the request headers the transport sets on the subrequest (and only these go upstream)
+local SENT = { "Authorization", "Content-Type", "Accept", "User-Agent" }
+
+local DEFAULT_MAX_BODY = 64 * 1024 * 1024
+
+local function fail(kind, message, sent)
+  return nil, { kind = kind, message = message, sent = sent }
+end
+
+--- A new transport. `opts.location`: the internal location (default
+-- "/_tingting"); `opts.user_agent`; `opts.max_body`: the largest answer kept
+-- (bytes, default 64 MiB).
+function _M.new(opts)
+  opts = opts or {}
+  assert(type(opts) == "table", "tingting.transport.ngx: options must be a table")
+  local location = opts.location or "/_tingting"
+  assert(type(location) == "string" and location:match("^/[%w%-%._~/]*$"),
+    "tingting.transport.ngx: location must be a path such as \"/_tingting\"")
+  local max_body = opts.max_body or DEFAULT_MAX_BODY
+  assert(type(max_body) == "number" and max_body > 0, "tingting.transport.ngx: max_body must be a positive number")
+  assert(opts.user_agent == nil or (type(opts.user_agent) == "string" and not opts.user_agent:find("%c")),
+    "tingting.transport.ngx: user_agent must be a string without control characters")
+  return setmetatable({
+    location = (location:gsub("/+$", "")),
+    max_body = max_body,
+    user_agent = opts.user_agent or ("tingting-lua/" .. _M._VERSION .. " (ngx)"),
+  }, mt)
+end
+
+local function read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local data, rerr = f:read("*a")
+  f:close()
+  if not data then return nil, rerr or ("cannot read " .. path) end
+  return data
+end
+
+local function quote(s)
+  return (tostring(s):gsub('[\r\n"]', { ["\r"] = "%0D", ["\n"] = "%0A", ['"'] = "%22" }))
+end
+
+local boundary_seq = 0
+
+--- multipart/form-data body of the request's form parts; nil, err when a file
+-- cannot be read (nothing was sent).
+local function multipart(form)
+  local parts = {}
+  for i, p in ipairs(form) do
+    local head = 'Content-Disposition: form-data; name="' .. quote(p.name) .. '"'
+    local data
+    if p.file then
+      local err
+      data, err = read_file(p.file)
+      if not data then return nil, "cannot read a form file: " .. tostring(err) end
+      head = head .. '; filename="' .. quote(p.filename or p.file:match("[^/]*$")) .. '"\r\n'
+        .. "Content-Type: " .. (p.type or "application/octet-stream")
+    else
+      data = tostring(p.value)
+    end
+    parts[i] = { head, data }
+  end
+  local boundary
+  repeat -- a boundary that occurs in no part
+    boundary_seq = boundary_seq + 1
+    boundary = ("----tingting%x%x%08x"):format(ngx.worker.pid(), boundary_seq, math.random(0, 0x7fffffff))
+    local clash = false
+    for _, p in ipairs(parts) do
+      if p[2]:find(boundary, 1, true) then clash = true break end
+    end
+  until not clash
+  local out = {}
+  for _, p in ipairs(parts) do
+    out[#out + 1] = "--" .. boundary .. "\r\n" .. p[1] .. "\r\n\r\n"
+    out[#out + 1] = p[2]
+    out[#out + 1] = "\r\n"
+  end
+  out[#out + 1] = "--" .. boundary .. "--\r\n"
+  return concat(out), "multipart/form-data; boundary=" .. boundary
+end
+
+-- Header names lowercased and repeated headers joined, as the curl
+-- transport gives them to core.parse.
+local function lower_headers(h)
+  local out = {}
+  for k, v in pairs(h or {}) do
+    if type(v) == "table" then v = concat(v, ", ") end
+    out[lower(k)] = v
+  end
+  return out
+end
+
+local function last(list)
+  if not list then return nil end
+  return list:match("([^,%s]+)%s*$")
+end
+
+-- Write a download to `path` through a temporary file, so a failed write
+-- never leaves half a report under the final name.
+local function write_sink(path, data)
+  local part = path .. ".part"
+  local f, err = io.open(part, "wb")
+  if not f then return nil, "cannot open the sink file: " .. tostring(err) end
+  local ok, werr = f:write(data)
+  local cok, cerr = f:close()
+  if not ok or not cok then
+    os.remove(part)
+    return nil, "cannot write the sink file: " .. tostring(werr or cerr)
+  end
+  local rok, rerr = os.rename(part, path)
+  if not rok then
+    os.remove(part)
+    return nil, "cannot write the sink file: " .. tostring(rerr)
+  end
+  return true
+end
+
+--- Perform request table `req` (DESIGN.md §2): `status, body, headers`, or
+-- `nil, {kind = "network"|"timeout", message =, sent =}`.
+function _M.request(self, req)
+  local phase = get_phase()
+  if not PHASES[phase] then
+    return fail("network", "tingting.transport.ngx: nginx does not allow subrequests in the "
+      .. phase .. " phase; call the API from a rewrite, access or content handler", false)
+  end
+  local method = METHODS[req.method]
+  if not method then return fail("network", "unsupported method " .. tostring(req.method), false) end
+  local path = req.url:match("^%a[%w+.-]*://[^/]*(/.*)$") or "/"
+  local hdrs = req.headers or {}
+  local body, ctype = req.body, hdrs["Content-Type"]
+  if req.form then
+    body, ctype = multipart(req.form)
+    if not body then return fail("network", ctype, false) end
+  end
+  local sub = {
+    ["Authorization"] = hdrs.Authorization,
+    ["Content-Type"] = ctype,
+    ["Accept"] = hdrs.Accept or "application/json",
+    ["User-Agent"] = self.user_agent,
+  }
+  local ctx = { tingting = sub }
+  -- body = "" stops nginx from forwarding the parent request's own body
+  local res = capture(self.location .. path, { method = method, body = body or "", ctx = ctx })
+  local up = ctx.tingting_upstream
+  if not up then
+    -- no header_filter in the location: nginx's own failures have no upstream answer
+    if res.truncated and (res.status == 502 or res.status == 504) and res.body == "" then
+      return fail(res.status == 504 and "timeout" or "network",
+        "no answer from the API (nginx " .. res.status .. ")", nil)
+    end
+  elseif up.header_time == nil or up.header_time == "-" then
+    -- the upstream never answered: a connect failure means it never got the request
+    local connected = up.connect_time ~= nil and up.connect_time ~= "-"
+    local sent = nil -- unknown: the request may have been processed
+    if not connected then sent = false end
+    if res.status == 504 then
+      return fail("timeout", "the API did not answer in time (nginx proxy timeout)", sent)
+    end
+    return fail("network", connected and "the connection to the API closed without an answer"
+      or "cannot connect to the API", sent)
+  end
+  if res.truncated then
+    return fail("network", "the API's answer was cut off", nil)
+  end
+  local data = res.body or ""
+  if #data > self.max_body then
+    return fail("network", ("the answer is larger than max_body (%d bytes)"):format(self.max_body), nil)
+  end
+  local status = res.status
+  if req.sink and status >= 200 and status < 300 then
+    local ok, err = write_sink(req.sink, data)
+    if not ok then return fail("network", err, nil) end
+    data = ""
+  end
+  return status, data, lower_headers(res.header)
+end
+
+--- Run `reqs` with at most `concurrency` in flight on light threads, calling
+-- `on_done(i, status, body, headers)` or `on_done(i, nil, err)` as each ends.
+-- An error raised by on_done stops new requests; those in flight finish
+-- unreported, then the error goes on.
+function _M.many(self, reqs, concurrency, on_done)
+  assert(type(reqs) == "table", "tingting.transport.ngx: many() needs a list of requests")
+  assert(type(concurrency) == "number" and concurrency >= 1, "tingting.transport.ngx: concurrency must be >= 1")
+  assert(type(on_done) == "function", "tingting.transport.ngx: many() needs an on_done function")
+  local n, nexti, failure = #reqs, 0, nil
+  local function run()
+    while failure == nil do
+      nexti = nexti + 1
+      local i = nexti
+      if i > n then return end
+      local status, body, headers = self:request(reqs[i])
+      if failure ~= nil then return end
+      local ok, err = pcall(on_done, i, status, body, headers)
+      if not ok then failure = err end
+    end
+  end
+  local threads = {}
+  for k = 1, math.min(math.floor(concurrency), n) do
+    local th, err = spawn(run)
+    if not th then error("tingting.transport.ngx: cannot start a light thread: " .. tostring(err), 0) end
+    threads[k] = th
+  end
+  for k = 1, #threads do wait(threads[k]) end
+  if failure ~= nil then error(failure, 0) end
+  return true
+end
+
+--- Sleep without blocking the worker.
+function _M.sleep(_, seconds)
+  if seconds and seconds > 0 then ngx_sleep(seconds) end
+end
+
+function mt.__tostring(self)
+  return "tingting.transport.ngx(" .. self.location .. ")"
+end
+
+--- For the internal location's `rewrite_by_lua_block`: the subrequest
+-- carries exactly the headers of the request, none of the client's.
+function _M.rewrite()
+  local h = ngx.ctx.tingting
+  if not h then return ngx.exit(ngx.HTTP_NOT_FOUND) end
+  local set = ngx.req.set_header
+  for _, name in ipairs(SENT) do set(name, h[name]) end
+end
+
+--- For the internal location's `header_filter_by_lua_block`: tells the
+-- transport whether the upstream answered, to tell a timeout or a refused
+-- connection from an answer of the API.
+function _M.header_filter()
+  local ctx = ngx.ctx
+  if not ctx.tingting then return end
+  local var = ngx.var
+  ctx.tingting_upstream = {
+    status = last(var.upstream_status),
+    connect_time = last(var.upstream_connect_time),
+    header_time = last(var.upstream_header_time),
+  }
+end
+
+return _M

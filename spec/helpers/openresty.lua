@@ -1,0 +1,169 @@
+-- Test helper: nginx instances of examples/openresty/run against the emulator.
+--
+--   local ngxh = require "spec.helpers.openresty"
+--   local srv = ngxh.start { workers = 2, env = { OTP_TTL = 3 } }  -- stopped by srv:stop()
+--   srv:post("/otp/send", { number = "9851023212" }) -> status, decoded body, headers
+--   srv:many({ {path =, body =}, ... }, concurrency) -> { {status =, body =, secs =}, ... }
+--   srv:errors() -> the [error]/[crit]/[alert]/[emerg] lines of its error log
+-- TINGTING_OPENRESTY_TREE (set by make test) names a luarocks tree holding the
+-- rock built for Lua 5.1, which nginx then loads instead of this checkout.
+local socket = require "socket"
+local cjson = require "cjson"
+local core = require "tingting.core"
+local emu = require "spec.helpers.emulator"
+
+local M = {}
+
+local function repo_root()
+  local src = debug.getinfo(1, "S").source:gsub("^@", "")
+  local dir = src:match("^(.*)/spec/helpers/openresty%.lua$") or "."
+  if dir:sub(1, 1) ~= "/" then
+    local pwd = os.getenv("PWD") or io.popen("pwd"):read("l")
+    dir = (dir == "." or dir == "") and pwd or (pwd .. "/" .. dir:gsub("^%./", ""))
+  end
+  return dir
+end
+M.root = repo_root()
+
+local function port_free(port)
+  local s = socket.tcp()
+  s:setoption("reuseaddr", true)
+  local ok = s:bind("127.0.0.1", port)
+  s:close()
+  return ok ~= nil
+end
+
+local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local Srv = {}
+Srv.__index = Srv
+
+--- Start an instance. opts: workers (2), transport ("ngx"), conf (a template
+-- with the placeholders of examples/openresty/nginx.conf), env (extra
+-- environment), api (the emulator's URL).
+function M.start(opts)
+  opts = opts or {}
+  local run = M.root .. "/examples/openresty/run"
+  local envs = {}
+  for k, v in pairs(opts.env or {}) do envs[#envs + 1] = k .. "=" .. sh_quote(v) end
+  local tree = os.getenv("TINGTING_OPENRESTY_TREE")
+  for port = 18700, 18799 do
+    if port_free(port) then
+      local cmd = ("env %s %s start --port %d --api %s --workers %d --transport %s%s%s 2>&1"):format(
+        table.concat(envs, " "), sh_quote(run), port, sh_quote(opts.api or emu.url()), opts.workers or 2,
+        opts.transport or "ngx", (tree and tree ~= "") and (" --tree " .. sh_quote(tree)) or "",
+        opts.conf and (" --conf " .. sh_quote(opts.conf)) or "")
+      local p = io.popen(cmd)
+      local out = p:read("*a")
+      p:close()
+      local url = out:match("(http://127%.0%.0%.1:%d+)")
+      if url then
+        local prefix = (os.getenv("TMPDIR") or "/tmp") .. "/tingting-openresty-" .. port
+        return setmetatable({ url = url, port = port, prefix = prefix, run = run,
+          transport = core.curl { timeout = 30 } }, Srv)
+      end
+      if not out:match("in use") then error("could not start nginx: " .. out, 0) end
+    end
+  end
+  error("no free port for nginx in 18700..18799", 0)
+end
+
+function Srv:stop()
+  -- the log first: stopping removes the prefix
+  self.final_errors = self:errors()
+  os.execute(("%s stop --port %d >/dev/null 2>&1"):format(sh_quote(self.run), self.port))
+  if self.transport then self.transport:close() end
+  self.transport = nil
+  return self.final_errors
+end
+
+function Srv:log()
+  local f = io.open(self.prefix .. "/logs/error.log", "rb")
+  if not f then return "" end
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+function Srv:errors()
+  local out = {}
+  for line in self:log():gmatch("[^\n]+") do
+    if line:find("%[error%]") or line:find("%[crit%]") or line:find("%[alert%]") or line:find("%[emerg%]") then
+      out[#out + 1] = line
+    end
+  end
+  return out
+end
+
+local function decode(text)
+  local ok, v = pcall(cjson.decode, text or "")
+  return ok and v or text
+end
+
+local function request(self, method, path, body, headers)
+  local h = { Accept = "application/json" }
+  for k, v in pairs(headers or {}) do h[k] = v end
+  if type(body) == "table" then body = cjson.encode(body) end
+  if body then h["Content-Type"] = h["Content-Type"] or "application/json" end
+  return { method = method, url = self.url .. path, headers = h, body = body, idempotent = false }
+end
+
+--- One request; returns status, decoded body, headers (nil, err on failure).
+function Srv:http(method, path, body, headers)
+  local status, text, hdrs = self.transport:request(request(self, method, path, body, headers))
+  if not status then return nil, text end
+  return status, decode(text), hdrs
+end
+
+function Srv:post(path, body, headers) return self:http("POST", path, body, headers) end
+
+--- Requests {path=, body=, method=} at once, `concurrency` in flight; the
+-- results in order, each {status=, body=, secs=}.
+function Srv:many(list, concurrency)
+  local reqs, out, t0 = {}, {}, socket.gettime()
+  for i, r in ipairs(list) do reqs[i] = request(self, r.method or "POST", r.path, r.body, r.headers) end
+  self.transport:many(reqs, concurrency or #reqs, function(i, status, text)
+    out[i] = { status = status, body = status and decode(text) or text, secs = socket.gettime() - t0 }
+  end)
+  return out
+end
+
+--- Start `cmd`-style background POSTs with the curl command; returns a
+-- function that waits for them and gives {status=, secs=} each.
+function Srv:background_posts(path, bodies)
+  local procs = {}
+  for i, b in ipairs(bodies) do
+    procs[i] = io.popen(("curl -s -o /dev/null -w '%%{http_code} %%{time_total}' -X POST "
+      .. "-H 'Content-Type: application/json' -d %s %s"):format(sh_quote(cjson.encode(b)), sh_quote(self.url .. path)))
+  end
+  return function()
+    local out = {}
+    for i, p in ipairs(procs) do
+      local line = p:read("*a") or ""
+      p:close()
+      local status, secs = line:match("^(%d+) ([%d.]+)")
+      out[i] = { status = tonumber(status), secs = tonumber(secs) }
+    end
+    return out
+  end
+end
+
+--- The OTP code the emulator last sent to `number` (its "phone").
+function M.last_code(number)
+  local otps = emu.state().otps
+  for i = #otps, 1, -1 do
+    if otps[i].number == number then return otps[i].otp, otps[i] end
+  end
+  return nil
+end
+
+--- Emulator requests to `path` (optionally of one method) since the last clear.
+function M.count(path, method)
+  local n = 0
+  for _, r in ipairs(emu.requests()) do
+    if r.path == path and (method == nil or r.method == method) then n = n + 1 end
+  end
+  return n
+end
+
+return M

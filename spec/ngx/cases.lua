@@ -1,0 +1,201 @@
+-- Cases for spec/15_ngx_transport_spec.lua, run inside an nginx worker
+-- (GET /case/<name>?args): the library over tingting.transport.ngx against
+-- the emulator. Each case returns a plain table, answered as JSON; the spec
+-- asserts on it and on the emulator's request log and state.
+local cjson = require "cjson.safe"
+local tingting = require "tingting"
+
+local _M = {}
+local cases = {}
+
+local function session(extra)
+  local opts = {
+    email = "test@gmail.com", password = "test",
+    transport = tingting.transport.ngx { location = (extra and extra.location) or "/_tingting" },
+  }
+  for k, v in pairs(extra or {}) do
+    if k ~= "location" then opts[k] = v end
+  end
+  return assert(tingting.session(opts))
+end
+
+-- A tingting.error as plain fields (or nil).
+local function e(err)
+  if err == nil then return nil end
+  return { kind = err.kind, status = err.status, sent = err.sent, field = err.field, message = err.message,
+    retryable = err.retryable, op = err.op, text = tostring(err) }
+end
+
+local function must(v, err)
+  if v == nil then error("unexpected failure: " .. tostring(err), 0) end
+  return v
+end
+
+local function fields_of(list)
+  local out = {}
+  for i, o in ipairs(list) do out[i] = o:fields() end
+  return out
+end
+
+--- Every method of the public API, in the order a script would use them.
+function cases.ops(args)
+  local s = session()
+  local r = {}
+  r.login = must(s:login())
+  r.user = must(s:user())
+  local available = must(s:available_numbers())
+  r.available = #available
+  local sid = available[1].phone_number_sid
+  r.bought = must(s:buy_number(sid))
+  r.owned = #must(s:owned_numbers())
+  r.released = must(s:release_number(sid))
+
+  local c = must(s:create_campaign { name = "ngx list", services = "SMS", individual_number = { "9843818700" } })
+  r.created = c:fields()
+  local fc = must(s:create_campaign { name = "ngx file", services = "PHONE", send_to_number_file = args.xlsx })
+  r.from_file = fc:fields()
+  r.from_file_numbers = fields_of(must(fc:numbers()))
+  local cc = must(s:create_campaign { name = "ngx csv", services = "SMS", send_to_number_file = args.csv })
+  r.from_csv_numbers = #must(cc:numbers())
+  r.all = #must(s:campaigns())
+  local page, pagination = s:campaigns { page = 1 }
+  r.page1, r.pagination = #must(page, pagination), pagination
+  r.details = must(s:campaign(c.id)):fields()
+  r.updated = must(c:update { description = "नमस्कार from nginx" }).description
+
+  local n = must(fc:add_number("9812121212", { tags_name = "राम" }))
+  r.added = n:fields()
+  r.info = must(s:number(n.id)):fields()
+  r.edited = must(n:update { available_tags = { tags_name = "Hari" } }):fields()
+  r.numbers = #must(fc:numbers())
+  r.number_deleted = must(n:delete())
+
+  r.begin_message = must(c:begin { message = "नमस्कार", schedule_date = "2030-01-01T10:00" })
+  r.begin_audio = must(fc:begin { aud_file = args.mp3, voice_input = "np_rija" })
+  r.report_bytes = must(c:report())
+  r.report_file = must(c:report(args.report))
+  r.summary = must(s:report_summary())
+  r.voice = must(s:test_voice { message = "नमस्कार", voice_input = "np_binod" })
+  r.otp_personnel = must(s:send_otp { number = "9851023212", message = "Code {otp}", sms_send_options = "text",
+    otp_options = "personnel", otp = "4321" })
+  r.otp_generated = must(s:send_otp { number = "9851023212", message = "Code {otp}", sms_send_options = "voice",
+    otp_options = "generated", otp_length = 6 })
+  r.deleted = must(cc:delete())
+  r.refreshed = must(s:refresh())
+  s:close()
+  return r
+end
+
+--- Bad input: a validation error, nothing sent.
+function cases.validation()
+  local s = session()
+  local _, err1 = s:create_campaign { name = "x", services = "FAX", individual_number = { "9843818700" } }
+  local _, err2 = s:send_otp { number = "9851023212", message = "no placeholder", sms_send_options = "text" }
+  return { services = e(err1), message = e(err2) }
+end
+
+--- One call, for the spec's faults: its result or error.
+function cases.user(args)
+  local s = session { max_retries = tonumber(args.max_retries) or 2 }
+  local user, err = s:user()
+  return { ok = user ~= nil, err = e(err) }
+end
+
+function cases.send_otp(args)
+  local s = session { max_retries = tonumber(args.max_retries) or 2 }
+  assert(s:login())
+  local res, err = s:send_otp { number = "9851023212", message = "Code {otp}", sms_send_options = "text",
+    otp_options = "personnel", otp = "1234" }
+  return { ok = res ~= nil, err = e(err) }
+end
+
+--- Connection refused: the request provably never left.
+function cases.refused()
+  local s = session { location = "/_dead", max_retries = 1, access_token = "a.b.c" }
+  local t0 = ngx.now()
+  local user, err = s:user()
+  local _, oerr = s:send_otp { number = "9851023212", message = "Code {otp}", sms_send_options = "text",
+    otp_options = "personnel", otp = "1234" }
+  ngx.update_time()
+  return { ok = user ~= nil, err = e(err), otp = e(oerr), secs = ngx.now() - t0 }
+end
+
+--- Stale tokens: the session renews them (refresh, else login) and replays.
+function cases.stale(args)
+  local s = session { access_token = args.access, refresh_token = args.refresh }
+  local user, err = s:user()
+  return { ok = user ~= nil, err = e(err), same = s.access_token == args.access }
+end
+
+--- The subrequest carries the library's headers only, never the client's.
+function cases.isolated()
+  local t = tingting.transport.ngx { location = "/_tingting" }
+  local status, body = t:request { op = "user", method = "GET", url = "http://x/api/accounts/user_details/",
+    headers = { Accept = "application/json" } }
+  return { status = status, body = cjson.decode(body) }
+end
+
+--- add_numbers on light threads.
+function cases.batch(args)
+  local s = session()
+  local c = must(s:campaign(tonumber(args.campaign)))
+  local list = {}
+  for i = 1, tonumber(args.n) do list[i] = tostring(9800000000 + i) end
+  local calls, max_done = 0, 0
+  local report = must(c:add_numbers(list, { concurrency = tonumber(args.concurrency), on_progress = function(done)
+    calls = calls + 1
+    if done > max_done then max_done = done end
+  end }))
+  return { added = report.added, skipped = report.skipped, failed = #report.failed, invalid = #report.invalid,
+    progress_calls = calls, max_done = max_done }
+end
+
+--- An error raised by on_done stops the batch and goes on to the caller.
+function cases.many_error()
+  local t = tingting.transport.ngx { location = "/_tingting" }
+  local reqs = {}
+  for i = 1, 10 do
+    reqs[i] = { op = "health", method = "GET", url = "http://x/__emulator__/config", headers = {} }
+  end
+  local seen = 0
+  local ok, err = pcall(t.many, t, reqs, 2, function(i)
+    seen = seen + 1
+    if i == 3 then error("stop at 3", 0) end
+  end)
+  return { ok = ok, err = err, seen = seen }
+end
+
+--- From a timer nginx allows no subrequests: a clear error, nothing sent.
+function cases.timer()
+  local result
+  local ok, terr = ngx.timer.at(0, function()
+    local s = session { access_token = "a.b.c", max_retries = 0 }
+    local user, err = s:user()
+    result = { ok = user ~= nil, err = e(err) }
+  end)
+  if not ok then return { timer = terr } end
+  for _ = 1, 200 do
+    if result then break end
+    ngx.sleep(0.01)
+  end
+  return result or { timeout = true }
+end
+
+function _M.run(name)
+  local case = cases[name]
+  ngx.header["Content-Type"] = "application/json"
+  if not case then
+    ngx.status = 404
+    ngx.say(cjson.encode { error = "no such case: " .. name })
+    return
+  end
+  local ok, res = pcall(case, ngx.req.get_uri_args())
+  if not ok then
+    ngx.status = 500
+    ngx.say(cjson.encode { error = tostring(res) })
+    return
+  end
+  ngx.say(cjson.encode(res))
+end
+
+return _M
