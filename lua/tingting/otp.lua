@@ -1,0 +1,255 @@
+--- One-time codes: send a code by SMS or voice through the TingTing API and
+-- verify what the user types back. For OpenResty (with
+-- `tingting.store.shared_dict`, shared by all workers) or plain Lua (with
+-- `tingting.store.memory()`).
+--
+--    local otp = require "tingting.otp"
+--    local flow = assert(otp.new { session = s, store = store,
+--      message = "Your code is {otp}" })
+--    local info, why, detail = flow:send("9851023212")
+--    local ok, why, detail = flow:verify("9851023212", "482913")
+--
+-- The code is made here from the kernel's CSPRNG and sent as the API's
+-- `personnel` OTP, so it is known before anything is sent: an answer lost
+-- on the way back still leaves a code the user can type. Only an HMAC of it
+-- is stored (never the code), with its expiry and an attempt counter;
+-- verification compares in constant time, counts attempts, locks the code
+-- after `max_attempts` and deletes it on success (one use).
+-- @module tingting.otp
+local core = require "tingting.core"
+local numbers = require "tingting.numbers"
+
+local M = {}
+
+local now = require("tingting.call").now -- ngx.now in nginx, else sub-second when it can
+
+local DEFAULTS = {
+  ttl = 300, length = 6, max_attempts = 5, resend_after = 60, max_sends = 5,
+  send_window = 3600, via = "text", message = "Your verification code is {otp}",
+  prefix = "otp:",
+}
+
+-- option -> {lo, hi} for the integer options
+local RANGES = {
+  ttl = { 1, 86400 }, length = { 4, 10 }, max_attempts = { 1, 100 }, resend_after = { 0, 86400 },
+  max_sends = { 1, 1000 }, send_window = { 1, 7 * 86400 },
+}
+local VIA = { text = true, voice = true }
+
+local function verror(field, message)
+  return nil, core.error { kind = "validation", field = field, op = "otp",
+    message = field .. ": " .. message, sent = false, retryable = false }
+end
+
+local Flow = {}
+Flow.__index = Flow
+
+local function kv_store(store)
+  for _, m in ipairs { "get", "set", "add", "incr", "ttl", "delete" } do
+    if type(store[m]) ~= "function" then return false end
+  end
+  return true
+end
+
+--- A new OTP flow.
+-- opts: `session` (required), `store` (a key-value store; default
+-- `tingting.store.memory()`), `ttl` (300 s), `length` (6 digits, 4..10),
+-- `max_attempts` (5), `resend_after` (60 s), `max_sends` (5 codes per number
+-- per `send_window`, 3600 s), `via` ("text"|"voice"), `message` (must hold
+-- `{otp}`), `secret` (the HMAC key; default: a random key kept in the store,
+-- so every worker sharing the store shares it), `prefix` ("otp:").
+-- @treturn table|nil the flow
+-- @treturn tingting.error a validation error naming the option
+function M.new(opts)
+  if type(opts) ~= "table" then return verror("options", "expected a table") end
+  for k in pairs(opts) do
+    if DEFAULTS[k] == nil and k ~= "session" and k ~= "store" and k ~= "secret" then
+      return verror(tostring(k), "unknown option")
+    end
+  end
+  local s = opts.session
+  if type(s) ~= "userdata" or getmetatable(s) ~= debug.getregistry()["tingting.session"] then
+    return verror("session", "expected a tingting.session")
+  end
+  local self = setmetatable({ session = s }, Flow)
+  for k, v in pairs(DEFAULTS) do self[k] = opts[k] == nil and v or opts[k] end
+  for k, r in pairs(RANGES) do
+    local v = self[k]
+    if type(v) ~= "number" or v ~= math.floor(v) or v < r[1] or v > r[2] then
+      return verror(k, ("expected an integer from %d to %d"):format(r[1], r[2]))
+    end
+  end
+  if not VIA[self.via] then return verror("via", "expected one of text|voice (got " .. tostring(self.via) .. ")") end
+  if type(self.message) ~= "string" or not self.message:find("{otp}", 1, true) then
+    return verror("message", "expected a string that contains {otp}")
+  end
+  if type(self.prefix) ~= "string" then return verror("prefix", "expected a string") end
+  local store = opts.store
+  if store == nil then
+    store = require("tingting.store").memory()
+  elseif type(store) ~= "table" or not kv_store(store) then
+    return verror("store",
+      "expected a key-value store such as tingting.store.shared_dict(dict) or tingting.store.memory()")
+  end
+  self.store = store
+  local secret = opts.secret
+  if secret ~= nil then
+    if type(secret) ~= "string" or #secret < 16 then
+      return verror("secret", "expected a string of at least 16 bytes")
+    end
+  else
+    -- one key for everyone sharing the store: the first to get here makes it
+    local key = self.prefix .. "secret"
+    secret = store:get(key)
+    if not secret then
+      local bytes, err = core.random_bytes(32)
+      if not bytes then return verror("secret", "cannot make a random key: " .. tostring(err)) end
+      store:add(key, core.hex(bytes))
+      secret = store:get(key)
+    end
+  end
+  self.secret = secret
+  return self
+end
+
+local function random_code(length)
+  local digits = {}
+  while #digits < length do
+    local bytes, err = core.random_bytes(length * 2)
+    if not bytes then return nil, err end
+    for i = 1, #bytes do
+      local b = bytes:byte(i)
+      -- 250 = 25 * 10: below it every digit is equally likely
+      if b < 250 and #digits < length then digits[#digits + 1] = string.char(48 + b % 10) end
+    end
+  end
+  return table.concat(digits)
+end
+
+local function mac(self, number, nonce, code)
+  return core.hex(core.hmac_sha256(self.secret, "tingting-otp/1\0" .. number .. "\0" .. nonce .. "\0" .. code))
+end
+
+local function keys(self, number)
+  local k = self.prefix .. number
+  return { code = k, tries = k .. ":tries", cool = k .. ":cool", sends = k .. ":sends" }
+end
+
+local function seconds(v)
+  return math.max(1, math.ceil(v or 1))
+end
+
+-- The stored code of `number`: issued, expires, nonce, mac (nil when none).
+local function load_code(self, k)
+  local rec = self.store:get(k.code)
+  if type(rec) ~= "string" then return nil end
+  local issued, expires, nonce, digest = rec:match("^1:([%d.]+):([%d.]+):(%x+):(%x+)$")
+  if not issued then return nil end
+  expires = tonumber(expires)
+  if expires <= now() then return nil end
+  return { issued = tonumber(issued), expires = expires, nonce = nonce, mac = digest }
+end
+
+-- A failure after which the API surely sent nothing: refused before sending,
+-- or answered with an error (4xx) rather than lost on the way.
+local function surely_unsent(err)
+  if err.sent == false then return true end
+  local k = err.kind
+  return not (k == "network" or k == "timeout" or k == "server" or k == "decode")
+end
+
+--- Send a new code to `number`.
+-- @return `{number=, expires_in=, resend_after=, sends_left=, via=}` on success;
+-- otherwise `nil, reason, detail` with reason `"invalid"` (detail.message),
+-- `"rate_limited"` (detail.retry_after seconds) or `"send_failed"`
+-- (detail.err, the tingting.error; detail.delivered_maybe when the API may
+-- have sent it anyway, in which case the code stays valid).
+function Flow:send(number)
+  local num, why = numbers.normalize(number)
+  if not num then return nil, "invalid", { message = tostring(why) } end
+  local store, k = self.store, keys(self, num)
+  local t = now()
+  if self.resend_after > 0 then
+    local ok = store:add(k.cool, t, self.resend_after)
+    if not ok then
+      return nil, "rate_limited", { retry_after = seconds(store:ttl(k.cool)),
+        message = "a code was sent recently; wait before asking for another" }
+    end
+  end
+  local sends = store:incr(k.sends, 1, self.send_window)
+  if sends > self.max_sends then
+    store:incr(k.sends, -1, self.send_window)
+    if self.resend_after > 0 then store:delete(k.cool) end
+    return nil, "rate_limited", { retry_after = seconds(store:ttl(k.sends)),
+      message = ("at most %d codes per %d s to one number"):format(self.max_sends, self.send_window) }
+  end
+  local code, rerr = random_code(self.length)
+  local nonce = code and core.random_bytes(8)
+  if not code or not nonce then
+    store:incr(k.sends, -1, self.send_window)
+    if self.resend_after > 0 then store:delete(k.cool) end
+    return nil, "send_failed", { message = "no randomness for a code: " .. tostring(rerr) }
+  end
+  nonce = core.hex(nonce)
+  local expires = t + self.ttl
+  -- stored before sending: a lost answer still leaves a code the user can type
+  store:set(k.code, ("1:%.3f:%.3f:%s:%s"):format(t, expires, nonce, mac(self, num, nonce, code)), self.ttl)
+  store:delete(k.tries)
+  local res, err = self.session:send_otp {
+    number = num, message = self.message, sms_send_options = self.via,
+    otp_options = "personnel", otp = code,
+  }
+  if not res then
+    if surely_unsent(err) then
+      store:delete(k.code)
+      store:incr(k.sends, -1, self.send_window)
+      if self.resend_after > 0 then store:delete(k.cool) end
+      return nil, "send_failed", { err = err, message = tostring(err) }
+    end
+    return nil, "send_failed", { err = err, message = tostring(err), delivered_maybe = true }
+  end
+  return { number = num, expires_in = self.ttl, resend_after = self.resend_after,
+    sends_left = self.max_sends - sends, via = self.via }
+end
+
+--- Check the code the user gave for `number`.
+-- @return `true` (the code is used up); otherwise `false, reason, detail` with
+-- reason `"invalid"` (not a number or not digits; not counted as an attempt),
+-- `"expired"` (no live code: never sent, expired or already used),
+-- `"mismatch"` (detail.attempts_left) or `"locked"` (too many attempts;
+-- detail.retry_after: seconds until a new code may be sent).
+function Flow:verify(number, code)
+  local num, why = numbers.normalize(number)
+  if not num then return false, "invalid", { message = tostring(why) } end
+  if math.type and math.type(code) == "integer" or (type(code) == "number" and code == math.floor(code)) then
+    code = ("%d"):format(code)
+  end
+  if type(code) ~= "string" or not code:match("^%d+$") or #code > 10 then
+    return false, "invalid", { message = "code: expected up to 10 digits" }
+  end
+  local store, k = self.store, keys(self, num)
+  local rec = load_code(self, k)
+  if not rec then return false, "expired", { message = "no code is waiting for this number: ask for a new one" } end
+  local left = rec.expires - now()
+  local tries = store:incr(k.tries, 1, left)
+  if tries > self.max_attempts then
+    return false, "locked", { retry_after = math.ceil(store:ttl(k.cool) or 0),
+      message = "too many wrong codes: ask for a new one" }
+  end
+  if not core.equal(mac(self, num, rec.nonce, code), rec.mac) then
+    return false, "mismatch", { attempts_left = self.max_attempts - tries, message = "wrong code" }
+  end
+  -- one use: of concurrent right answers, only the first takes it
+  if not store:add(k.code .. ":used:" .. rec.nonce, 1, left) then
+    return false, "expired", { message = "this code was already used" }
+  end
+  store:delete(k.code)
+  store:delete(k.tries)
+  return true
+end
+
+function Flow:__tostring()
+  return ("tingting.otp{via=%s, ttl=%d, length=%d}"):format(self.via, self.ttl, self.length)
+end
+
+return M
