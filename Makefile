@@ -19,9 +19,9 @@ BUSTED    = busted --lua=$(LUA)
 DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
-           clang-14 libclang-rt-14-dev valgrind
+           clang-14 libclang-rt-14-dev valgrind curl
 
-.PHONY: all deps build build-5.1 test lint demo docs clean rock rock-check bench \
+.PHONY: all deps build build-5.1 test lint demo openresty-demo docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
@@ -53,7 +53,8 @@ test: deps build build-5.1 lint rock-check
 	url=$$($(EMU) start --port $(TEST_PORT)); \
 	trap '$(EMU) stop --port $(TEST_PORT) >/dev/null 2>&1 || true' EXIT; \
 	mkdir -p build; \
-	TINGTING_EMULATOR_URL=$$url $(BUSTED) spec | tee build/test.log; status=$${PIPESTATUS[0]}; \
+	TINGTING_EMULATOR_URL=$$url TINGTING_OPENRESTY_TREE=$(CURDIR)/$(ROCKTREE51) \
+	  $(BUSTED) spec | tee build/test.log; status=$${PIPESTATUS[0]}; \
 	sed 's/\x1b\[[0-9;]*m//g' build/test.log | \
 	  sed -n 's/^\([0-9]*\) successes \/ \([0-9]*\) failures \/ \([0-9]*\) errors.*/\1 passed, \2 failed, \3 errors/p' | \
 	  sed 's/, 0 errors$$//'; \
@@ -68,6 +69,15 @@ demo: deps build
 	trap '$(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
 	TINGTING_BASE_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
 	  $(LUA) examples/quickstart.lua
+
+# The OTP service of examples/openresty in nginx (LuaJIT) against the emulator.
+OPENRESTY = examples/openresty/run
+openresty-demo: deps build build-5.1
+	@set -e; \
+	url=$$($(EMU) start --port 8787); \
+	trap '$(OPENRESTY) stop --port 8788; $(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
+	svc=$$($(OPENRESTY) start --port 8788 --api $$url); \
+	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) examples/openresty/demo.lua $$svc $$url
 
 BENCH_PORT ?= 18797
 build/bench/bare_curl: bench/bare_curl.c
@@ -94,16 +104,24 @@ docs:
 rock: deps
 	luarocks --lua-version=5.4 make rockspec/tingting-scm-1.rockspec --deps-mode=none
 
-# The rock builds offline into a private tree and loads from there alone.
-ROCKTREE = build/rocktree
+# The rock builds offline into a private tree and loads from there alone; the
+# same for Lua 5.1 (LuaJIT), the tree nginx loads it from in the OpenResty specs.
+ROCKTREE   = build/rocktree
+ROCKTREE51 = build/rocktree-5.1
 rock-check: deps
-	@rm -rf $(ROCKTREE); mkdir -p build
+	@rm -rf $(ROCKTREE) $(ROCKTREE51); mkdir -p build
 	@luarocks --lua-version=5.4 --tree=$(ROCKTREE) make rockspec/tingting-scm-1.rockspec \
 	  --deps-mode=none >build/rock.log 2>&1 || { cat build/rock.log; exit 1; }
 	@rm -rf csrc/*.o tingting
+	@luarocks --lua-version=5.1 --tree=$(ROCKTREE51) make rockspec/tingting-scm-1.rockspec \
+	  --deps-mode=none >build/rock-5.1.log 2>&1 || { cat build/rock-5.1.log; exit 1; }
+	@rm -rf csrc/*.o tingting
 	@LUA_PATH="$(ROCKTREE)/share/lua/5.4/?.lua;$(ROCKTREE)/share/lua/5.4/?/init.lua;;" \
 	  LUA_CPATH="$(ROCKTREE)/lib/lua/5.4/?.so;;" $(LUA) -e \
-	  'local t = require "tingting"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
+	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
+	@LUA_PATH="$(ROCKTREE51)/share/lua/5.1/?.lua;$(ROCKTREE51)/share/lua/5.1/?/init.lua;;" \
+	  LUA_CPATH="$(ROCKTREE51)/lib/lua/5.1/?.so;;" luajit -e \
+	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree%-5%.1")); print("rock ok for LuaJIT: tingting " .. t.VERSION)'
 
 clean:
 	rm -rf build doc

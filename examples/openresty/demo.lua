@@ -1,0 +1,46 @@
+-- make openresty-demo: the OTP service of examples/openresty, driven from
+-- outside like a web or mobile app would, against the emulator.
+--   lua5.4 examples/openresty/demo.lua SERVICE_URL EMULATOR_URL
+local tingting = require "tingting"
+local cjson = require "cjson"
+
+local service, emulator = arg[1] or "http://127.0.0.1:8788", arg[2] or "http://127.0.0.1:8787"
+local http = tingting.transport.curl { timeout = 10 }
+local NUMBER = "9851023212"
+
+local function call(method, url, doc)
+  local status, body, headers = http:request { method = method, url = url, idempotent = false,
+    headers = { ["Content-Type"] = "application/json", Accept = "application/json" },
+    body = doc and cjson.encode(doc) or nil }
+  assert(status, body and body.message)
+  return status, cjson.decode(body), headers
+end
+
+local function show(what, status, doc, headers)
+  local extra = headers and headers["retry-after"] and ("  (Retry-After: " .. headers["retry-after"] .. ")") or ""
+  print(("%-44s -> %d %s%s"):format(what, status, cjson.encode(doc), extra))
+end
+
+-- What reached the phone: the emulator keeps every OTP it "sent".
+local function phone()
+  local _, st = call("GET", emulator .. "/__emulator__/state")
+  local last = st.otps[#st.otps]
+  return last.otp, last.message
+end
+
+print("OTP service " .. service .. " (nginx + LuaJIT, tingting.transport.ngx) -> API " .. emulator)
+print()
+show("POST /otp/send " .. NUMBER, call("POST", service .. "/otp/send", { number = NUMBER }))
+local code, sms = phone()
+print(("%-44s    %q"):format("  the phone receives", sms))
+local wrong = (code:sub(1, 1) == "9" and "0" or "9") .. code:sub(2)
+show("POST /otp/verify with a wrong code", call("POST", service .. "/otp/verify", { number = NUMBER, code = wrong }))
+show("POST /otp/verify with the right code", call("POST", service .. "/otp/verify", { number = NUMBER, code = code }))
+show("POST /otp/verify with it again (one use)",
+  call("POST", service .. "/otp/verify", { number = NUMBER, code = code }))
+show("POST /otp/send again at once", call("POST", service .. "/otp/send", { number = NUMBER }))
+show("POST /otp/send with a bad number", call("POST", service .. "/otp/send", { number = "12345" }))
+http:close()
+print()
+print("The service stores only an HMAC of each code, in a lua_shared_dict shared by its workers,")
+print("which also hold one login between them. Its nginx.conf: examples/openresty/nginx.conf")
