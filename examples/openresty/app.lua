@@ -12,6 +12,7 @@
 local cjson = require "cjson.safe"
 local tingting = require "tingting"
 local otp = require "tingting.otp"
+local core = require "tingting.core"
 
 local _M = {}
 
@@ -20,6 +21,19 @@ local flow, setup_err
 local function env_int(name)
   local v = os.getenv(name)
   return v and tonumber(v) or nil
+end
+
+-- The HMAC key: TINGTING_OTP_SECRET, else one random key for all workers,
+-- kept with the tokens (a dict that codes never fill, so it is never evicted).
+local function otp_secret(store)
+  local secret = os.getenv("TINGTING_OTP_SECRET")
+  if secret and secret ~= "" then return secret end
+  secret = store:get("otp_secret")
+  if not secret then
+    store:add("otp_secret", core.hex(assert(core.random_bytes(32))))
+    secret = store:get("otp_secret")
+  end
+  return secret
 end
 
 local function get_flow()
@@ -36,7 +50,7 @@ local function get_flow()
   }
   if s then
     flow, err = otp.new {
-      session = s, store = store, secret = os.getenv("TINGTING_OTP_SECRET"),
+      session = s, store = tingting.store.shared_dict(ngx.shared.tingting_otp), secret = otp_secret(store),
       ttl = env_int("OTP_TTL"), length = env_int("OTP_LENGTH"), max_attempts = env_int("OTP_MAX_ATTEMPTS"),
       resend_after = env_int("OTP_RESEND_AFTER"), max_sends = env_int("OTP_MAX_SENDS"),
       via = os.getenv("OTP_VIA"),
