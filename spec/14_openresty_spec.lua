@@ -31,7 +31,7 @@ local function statuses(results)
   return by
 end
 
-describe("OpenResty OTP service", function()
+describe("OpenResty OTP service #openresty", function()
   local srv
 
   -- Short-lived codes so expiry and cooldown are quick to see.
@@ -156,7 +156,7 @@ local function with_server(opts, fn, allow_errors)
   if not allow_errors then assert.same({}, errors, log) end
 end
 
-describe("OpenResty transport", function()
+describe("OpenResty transport #openresty", function()
   it("does not block the worker while OTP sends wait on a slow API", function()
     emu.reset()
     with_server({ workers = 1 }, function(srv)

@@ -23,7 +23,7 @@ local function query(args)
   return #out > 0 and ("?" .. table.concat(out, "&")) or ""
 end
 
-describe("tingting.transport.ngx", function()
+describe("tingting.transport.ngx #openresty", function()
   local srv
 
   local function case(name, args, headers)
