@@ -19,7 +19,7 @@ BUSTED    = busted --lua=$(LUA)
 DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
-           clang-14 libclang-rt-14-dev valgrind curl
+           clang-14 libclang-rt-14-dev valgrind curl wrk
 
 .PHONY: all deps build build-5.1 test lint demo openresty-demo docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
@@ -154,11 +154,17 @@ $(SAN_CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
 
-# The whole suite on the ASan+UBSan core, then a leak pass on spec/memcheck.lua.
-# The #openresty specs are left out here and under valgrind: there the C core
-# runs inside nginx (uninstrumented), and the preloaded runtime would follow
-# into nginx, wrk and curl.
-test-sanitize: deps build $(SAN_CORE)
+# The same sources for LuaJIT, loaded by nginx with the ASan runtime preloaded.
+SAN_CORE51 = build/asan/lua5.1/tingting/core.so
+$(SAN_CORE51): $(SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(CURL_LIBS)
+
+# The whole suite on the ASan+UBSan core, then a leak pass on spec/memcheck.lua,
+# then the #openresty specs with nginx running the LuaJIT build of the core
+# under ASan+UBSan (the runtime preloaded into nginx alone: busted there is
+# only the HTTP client). The valgrind run leaves the #openresty specs out.
+test-sanitize: deps build $(SAN_CORE) $(SAN_CORE51)
 	@set -e; \
 	url=$$($(EMU) start --port $(SAN_PORT)); \
 	trap '$(EMU) stop --port $(SAN_PORT) >/dev/null 2>&1 || true' EXIT; \
@@ -169,7 +175,12 @@ test-sanitize: deps build $(SAN_CORE)
 	tail -1 build/test-sanitize.log; \
 	TINGTING_EMULATOR_URL=$$url $(LSAN_ENV) LUA_PATH="lua/?.lua;lua/?/init.lua;;" \
 	  LUA_CPATH="$(SAN_BUILD)/?.so;;" $(LUA) spec/memcheck.lua; \
-	echo "test-sanitize: suite and leak check clean (ASan + UBSan)"
+	TINGTING_EMULATOR_URL=$$url TINGTING_OPENRESTY_CPATH=$(CURDIR)/$(dir $(SAN_CORE51)).. \
+	  TINGTING_OPENRESTY_ENV="LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1" \
+	  $(BUSTED) --tags=openresty spec >build/test-sanitize-nginx.log 2>&1 || \
+	  { tail -60 build/test-sanitize-nginx.log; exit 1; }; \
+	tail -1 build/test-sanitize-nginx.log; \
+	echo "test-sanitize: suite, leak check and nginx (LuaJIT) specs clean (ASan + UBSan)"
 
 # spec/memcheck.lua, then the spec suite, under memcheck.
 test-valgrind: deps build

@@ -222,4 +222,19 @@ describe("OpenResty transport #openresty", function()
       assert.equal(0, ngxh.count("/api/accounts/login/"))
     end)
   end)
+
+  it("serves 50 connections for 10 s under wrk without one failed request", function()
+    emu.reset()
+    emu.config { latency_ms = 0, credits = 1000000000 }
+    with_server({ workers = 2, env = { OTP_RESEND_AFTER = 0, OTP_MAX_SENDS = 1000 } }, function(srv)
+      local r = ngxh.wrk(srv.url, 50, 10)
+      assert.is_true(r.total > 1000, r.output)
+      assert.equal(0, r.non2xx, r.output)
+      assert.equal(0, r.errors, r.output)
+      -- every answered request sent one OTP through the API (and those still
+      -- in flight when wrk stopped, at most one per connection)
+      local sent = #emu.state().otps
+      assert.is_true(sent >= r.total and sent <= r.total + 50, ("%d sent for %d answers"):format(sent, r.total))
+    end)
+  end)
 end)

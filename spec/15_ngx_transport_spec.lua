@@ -35,7 +35,12 @@ describe("tingting.transport.ngx #openresty", function()
   setup(function()
     srv = ngxh.start { workers = 1, conf = ngxh.root .. "/spec/ngx/nginx.conf" }
   end)
-  teardown(function() if srv then srv:stop() end end)
+  -- upstream failures are logged as errors here on purpose; crashes never
+  teardown(function()
+    if not srv then return end
+    srv:stop()
+    assert.same({}, srv.final_crashes)
+  end)
   before_each(function()
     emu.reset()
     emu.clear_requests()

@@ -6,7 +6,9 @@
 --   srv:many({ {path =, body =}, ... }, concurrency) -> { {status =, body =, secs =}, ... }
 --   srv:errors() -> the [error]/[crit]/[alert]/[emerg] lines of its error log
 -- TINGTING_OPENRESTY_TREE (set by make test) names a luarocks tree holding the
--- rock built for Lua 5.1, which nginx then loads instead of this checkout.
+-- rock built for Lua 5.1, which nginx then loads instead of this checkout;
+-- TINGTING_OPENRESTY_CPATH a directory with another tingting/core.so (the
+-- sanitizer build) and TINGTING_OPENRESTY_ENV extra environment for nginx.
 local socket = require "socket"
 local cjson = require "cjson"
 local core = require "tingting.core"
@@ -47,12 +49,17 @@ function M.start(opts)
   local envs = {}
   for k, v in pairs(opts.env or {}) do envs[#envs + 1] = k .. "=" .. sh_quote(v) end
   local tree = os.getenv("TINGTING_OPENRESTY_TREE")
+  local cpath = os.getenv("TINGTING_OPENRESTY_CPATH")
+  -- e.g. LD_PRELOAD of a sanitizer runtime, for nginx alone
+  local extra_env = os.getenv("TINGTING_OPENRESTY_ENV")
+  if extra_env and extra_env ~= "" then envs[#envs + 1] = extra_env end
   for port = 18700, 18799 do
     if port_free(port) then
       local cmd = ("env %s %s start --port %d --api %s --workers %d --transport %s%s%s 2>&1"):format(
         table.concat(envs, " "), sh_quote(run), port, sh_quote(opts.api or emu.url()), opts.workers or 2,
         opts.transport or "ngx", (tree and tree ~= "") and (" --tree " .. sh_quote(tree)) or "",
-        opts.conf and (" --conf " .. sh_quote(opts.conf)) or "")
+        (opts.conf and (" --conf " .. sh_quote(opts.conf)) or "")
+        .. ((cpath and cpath ~= "") and (" --cpath " .. sh_quote(cpath)) or ""))
       local p = io.popen(cmd)
       local out = p:read("*a")
       p:close()
@@ -70,7 +77,7 @@ end
 
 function Srv:stop()
   -- the log first: stopping removes the prefix
-  self.final_errors = self:errors()
+  self.final_errors, self.final_crashes = self:errors(), self:crashes()
   os.execute(("%s stop --port %d >/dev/null 2>&1"):format(sh_quote(self.run), self.port))
   if self.transport then self.transport:close() end
   self.transport = nil
@@ -85,14 +92,29 @@ function Srv:log()
   return text
 end
 
-function Srv:errors()
+local CRASH = { "%[crit%]", "%[alert%]", "%[emerg%]", "AddressSanitizer", "runtime error:", "LeakSanitizer" }
+
+local function grep(text, patterns)
   local out = {}
-  for line in self:log():gmatch("[^\n]+") do
-    if line:find("%[error%]") or line:find("%[crit%]") or line:find("%[alert%]") or line:find("%[emerg%]") then
-      out[#out + 1] = line
+  for line in text:gmatch("[^\n]+") do
+    for _, p in ipairs(patterns) do
+      if line:find(p) then
+        out[#out + 1] = line
+        break
+      end
     end
   end
   return out
+end
+
+--- Lines of the error log at level error or worse, and sanitizer reports.
+function Srv:errors()
+  return grep(self:log(), { "%[error%]", table.unpack(CRASH) })
+end
+
+--- Worse than an error: a worker that crashed, a sanitizer report.
+function Srv:crashes()
+  return grep(self:log(), CRASH)
 end
 
 local function decode(text)
@@ -146,6 +168,33 @@ function Srv:background_posts(path, bodies)
     end
     return out
   end
+end
+
+--- POST /otp/send under wrk (bench/wrk_otp.lua: a new number per request):
+-- {rps=, total=, non2xx=, errors= (socket errors), p50=, p99= (ms)}.
+function M.wrk(url, connections, seconds)
+  local cmd = ("wrk -t2 -c%d -d%ds --latency -s %s/bench/wrk_otp.lua %s/otp/send 2>&1"):format(connections, seconds,
+    sh_quote(M.root), url)
+  local p = assert(io.popen(cmd))
+  local out = p:read("*a")
+  p:close()
+  local function ms(v, unit)
+    v = tonumber(v)
+    if not v then return nil end
+    return unit == "us" and v / 1000 or unit == "s" and v * 1000 or v
+  end
+  local r = {
+    rps = tonumber(out:match("Requests/sec:%s*([%d.]+)")),
+    total = tonumber(out:match("(%d+) requests in")),
+    non2xx = tonumber(out:match("Non%-2xx or 3xx responses:%s*(%d+)")) or 0,
+    p50 = ms(out:match("50%%%s+([%d.]+)(%a+)")),
+    p99 = ms(out:match("99%%%s+([%d.]+)(%a+)")),
+    output = out,
+  }
+  local c, rd, w, t = out:match("Socket errors: connect (%d+), read (%d+), write (%d+), timeout (%d+)")
+  r.errors = (tonumber(c) or 0) + (tonumber(rd) or 0) + (tonumber(w) or 0) + (tonumber(t) or 0)
+  if not r.rps then error("wrk failed:\n" .. out, 0) end
+  return r
 end
 
 --- The OTP code the emulator last sent to `number` (its "phone").
