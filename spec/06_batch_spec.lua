@@ -95,6 +95,23 @@ describe("add_numbers", function()
     assert.is_true(report.added >= #list * 0.95)
   end)
 
+  it("adds a number once when its request timed out but the server still added it", function()
+    local quick = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test",
+      timeout = 1 })
+    local qc = assert(quick:campaign(c.id))
+    -- answered after the client gave up: the number lands 0.5 s after the timeout
+    emu.fault { method = "POST", path = ADD, kind = "delay", delay_ms = 1500, count = 3 }
+    local list = make_numbers(10, 300)
+    local report = assert(qc:add_numbers(list, { concurrency = 4 }))
+    emu.clear_faults()
+    require("socket").sleep(1) -- past the delayed requests, whatever they did
+    assert.equal(10, report.added)
+    assert.equal(0, #report.failed)
+    local counts = server_numbers(c.id)
+    for _, number in ipairs(list) do assert.equal(1, counts[number], number) end
+    quick:close()
+  end)
+
   it("reports a batch refused by the server as failed with the error", function()
     emu.fault { method = "POST", path = ADD, kind = "status", status = 400, count = 1 }
     local report = assert(c:add_numbers(make_numbers(3, 500), { concurrency = 1 }))

@@ -139,7 +139,7 @@ function M.add_numbers(c, list, opts)
         progress()
       end
     end
-    local again, ambiguous = {}, {}
+    local again, ambiguous, timed_out = {}, {}, false
     run_many(st, reqs, concurrency, function(i, status, body, headers)
       local rec = recs[i]
       local n, err
@@ -159,12 +159,17 @@ function M.add_numbers(c, list, opts)
         again[#again + 1] = rec -- provably not processed
       elseif err.kind == "network" or err.kind == "timeout" or err.kind == "server" then
         ambiguous[#ambiguous + 1] = rec -- may have been processed: look before retrying
+        if err.kind == "timeout" then timed_out = true end
       else
         report.failed[#report.failed + 1] = { number = rec.number, err = err }
         progress()
       end
     end)
     if #ambiguous > 0 then
+      -- A request we stopped waiting for may still be running on the server:
+      -- it would look absent now and be added twice. Give it as long again
+      -- as it had before looking (a drop or a 5xx has already finished).
+      if timed_out then call.sleep(st, st.timeout) end
       local lok, lerr = load_existing()
       for _, rec in ipairs(ambiguous) do
         local n = lok and existing[rec.number]
