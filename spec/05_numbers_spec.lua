@@ -21,11 +21,15 @@ describe("numbers.normalize", function()
     assert.equal("984381123", numbers.normalize("984381123"))
   end)
 
-  it("says why a number is refused", function()
+  it("says why a number is refused, with a validation error naming the number", function()
     for _, bad in ipairs { "", "123456", "984381870012345", "98438x8700", {}, -5, 1.5, "9843818700\n" } do
       local ok, why = numbers.normalize(bad)
       assert.is_nil(ok, tostring(bad))
-      assert.is_string(why)
+      assert.is_true(require("tingting").is_error(why))
+      assert.equal("validation", why.kind)
+      assert.equal("number", why.field)
+      assert.is_false(why.sent)
+      assert.matches("^number: ", why.message)
     end
   end)
 end)
@@ -55,21 +59,24 @@ describe("numbers.read_csv", function()
 
   it("reports malformed files with line numbers", function()
     local cases = {
-      { "number\n\"9843818700\n", "line 2" },
-      { "name,tags_x\nRam,1\n", "number" },
-      { "number,tags_x\n9843818700\n", "line 2" },
-      { "number\n98\"43\n", "line 2" },
-      { "", "empty" },
+      { "number\n\"9843818700\n", "line 2", 2 },
+      { "name,tags_x\nRam,1\n", "number", 1 },
+      { "number,tags_x\n9843818700\n", "line 2", 2 },
+      { "number\n98\"43\n", "line 2", 2 },
+      { "", "empty", 1 },
     }
     for _, case in ipairs(cases) do
       local path = csv(case[1])
       local ok, err = numbers.read_csv(path)
       os.remove(path)
       assert.is_nil(ok)
-      assert.matches(case[2], err, 1, true)
+      assert.equal("validation", err.kind)
+      assert.equal(case[3], err.line)
+      assert.matches(case[2], err.message, 1, true)
     end
     local ok, err = numbers.read_csv("/no/such/file.csv")
     assert.is_nil(ok)
-    assert.matches("No such file", err)
+    assert.equal("path", err.field)
+    assert.matches("No such file", err.message)
   end)
 end)

@@ -185,7 +185,8 @@ describe("hostile input", function()
     for _, v in ipairs { NAN, INF, -1, 1.5, "", "abc", "\0", MB, {}, true } do
       local d, why = numbers.normalize(v)
       assert.is_nil(d)
-      assert.is_string(why)
+      assert.equal("validation", why.kind)
+      assert.equal("number", why.field)
       assert.is_nil((tingting.normalize_phone(v)))
     end
     for _, p in ipairs { "/nonexistent/x.csv", "/tmp", 5, "a\0b" } do

@@ -19,6 +19,7 @@ local function prepare(c, list)
     local raw, tags = item, nil
     if type(item) == "table" then raw, tags = item.number, item.available_tags end
     local digits, why = numbers.normalize(raw)
+    if not digits then why = why.message end
     if digits and tags ~= nil and type(tags) ~= "table" then
       digits, why = nil, "available_tags: expected a table"
     end

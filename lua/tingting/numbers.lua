@@ -9,9 +9,18 @@ local M = {}
 -- number; 7 to 14 digits must remain.
 -- @param v string or integer
 -- @treturn string|nil digits
--- @treturn string why not
+-- @treturn tingting.error why not (kind "validation", field "number")
 function M.normalize(v)
-  return core.normalize_phone(v)
+  local digits, why = core.normalize_phone(v)
+  if digits then return digits end
+  return nil, core.error { kind = "validation", field = "number", op = "normalize", message = why,
+    sent = false, retryable = false }
+end
+
+-- A read_csv failure: a validation error naming the path or the line.
+local function csv_error(message, line)
+  return nil, core.error { kind = "validation", field = line and "line" or "path", op = "read_csv",
+    message = message, line = line, sent = false, retryable = false }
 end
 
 -- One CSV record (RFC 4180) starting at `pos`; returns fields, next position,
@@ -24,7 +33,7 @@ local function record(text, pos, line)
       local buf, i = {}, pos + 1
       while true do
         local q = text:find('"', i, true)
-        if not q then return nil, ("line %d: unterminated quoted field"):format(line) end
+        if not q then return nil, ("line %d: unterminated quoted field"):format(line), line end
         buf[#buf + 1] = text:sub(i, q - 1)
         if text:sub(q + 1, q + 1) == '"' then
           buf[#buf + 1] = '"'
@@ -37,13 +46,13 @@ local function record(text, pos, line)
       fields[#fields + 1] = table.concat(buf)
       local after = text:sub(pos, pos)
       if after ~= "," and after ~= "\n" and after ~= "\r" and after ~= "" then
-        return nil, ("line %d: unexpected text after a quoted field"):format(line)
+        return nil, ("line %d: unexpected text after a quoted field"):format(line), line
       end
     else
       local e = text:find("[,\r\n]", pos) or n + 1
       local field = text:sub(pos, e - 1)
       if field:find('"', 1, true) then
-        return nil, ("line %d: a quote inside an unquoted field"):format(line)
+        return nil, ("line %d: a quote inside an unquoted field"):format(line), line
       end
       fields[#fields + 1] = field
       pos = e
@@ -64,25 +73,25 @@ end
 -- @string path
 -- @tparam[opt] table opts `{number_column = "number"}`
 -- @treturn {{number=string, available_tags=table, line=int},...}|nil
--- @treturn string error with its line number
+-- @treturn tingting.error a validation error; `err.line` is the line at fault
 function M.read_csv(path, opts)
   opts = opts or {}
-  if type(path) ~= "string" then return nil, "path: expected a file path" end
-  if path == "" or path:find("%z") then return nil, "path: expected a file path" end
+  if type(path) ~= "string" then return csv_error("path: expected a file path") end
+  if path == "" or path:find("%z") then return csv_error("path: expected a file path") end
   local f, oerr = io.open(path, "rb")
-  if not f then return nil, "path: " .. oerr end
+  if not f then return csv_error("path: " .. oerr) end
   -- a directory opens fine and fails on read
   local text, rerr = f:read("a")
   f:close()
-  if not text then return nil, "path: cannot read " .. path .. ": " .. tostring(rerr) end
+  if not text then return csv_error("path: cannot read " .. path .. ": " .. tostring(rerr)) end
   if text:sub(1, 3) == "\239\187\191" then text = text:sub(4) end
   local column = opts.number_column or "number"
   local pos, line, header = 1, 1, nil
   local out = {}
   while pos <= #text do
     local start_line = line
-    local fields, nxt = record(text, pos, line)
-    if not fields then return nil, nxt end
+    local fields, nxt, bad_line = record(text, pos, line)
+    if not fields then return csv_error(nxt, bad_line) end
     -- count the newlines consumed, quoted ones included
     local _, k = text:sub(pos, nxt - 1):gsub("\n", "")
     line = line + k
@@ -92,18 +101,18 @@ function M.read_csv(path, opts)
         header = {}
         for i, name in ipairs(fields) do
           name = name:match("^%s*(.-)%s*$")
-          if name == "" then return nil, ("line %d: column %d has no name"):format(start_line, i) end
+          if name == "" then return csv_error(("line %d: column %d has no name"):format(start_line, i), start_line) end
           header[i] = name
         end
         local found
         for i, name in ipairs(header) do if name == column then found = i end end
         if not found then
-          return nil, ("line %d: no %q column in the header"):format(start_line, column)
+          return csv_error(("line %d: no %q column in the header"):format(start_line, column), start_line)
         end
         header.number_index = found
       else
         if #fields ~= #header then
-          return nil, ("line %d: %d fields, the header has %d"):format(start_line, #fields, #header)
+          return csv_error(("line %d: %d fields, the header has %d"):format(start_line, #fields, #header), start_line)
         end
         local rec = { number = fields[header.number_index], available_tags = {}, line = start_line }
         for i, name in ipairs(header) do
@@ -113,7 +122,7 @@ function M.read_csv(path, opts)
       end
     end
   end
-  if not header then return nil, "line 1: the file is empty (expected a header row)" end
+  if not header then return csv_error("line 1: the file is empty (expected a header row)", 1) end
   return out
 end
 

@@ -166,7 +166,7 @@ end
 -- have sent it anyway, in which case the code stays valid).
 function Flow:send(number)
   local num, why = numbers.normalize(number)
-  if not num then return nil, "invalid", { message = tostring(why) } end
+  if not num then return nil, "invalid", { message = why.message } end
   local store, k = self.store, keys(self, num)
   local t = now()
   if self.resend_after > 0 then
@@ -220,7 +220,7 @@ end
 -- detail.retry_after: seconds until a new code may be sent).
 function Flow:verify(number, code)
   local num, why = numbers.normalize(number)
-  if not num then return false, "invalid", { message = tostring(why) } end
+  if not num then return false, "invalid", { message = why.message } end
   if math.type and math.type(code) == "integer" or (type(code) == "number" and code == math.floor(code)) then
     code = ("%d"):format(code)
   end

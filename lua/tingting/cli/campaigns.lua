@@ -155,7 +155,7 @@ local function add(ctx)
   local path = ctx.args[2]
   local id = ctx:id(ctx.args[1], "ID")
   local records, rerr = require("tingting.numbers").read_csv(path)
-  if not records then require("tingting.cli").fail(EXIT.usage, path .. ": " .. tostring(rerr)) end
+  if not records then require("tingting.cli").fail(EXIT.usage, path .. ": " .. rerr.message) end
   local c = ctx:check(ctx:session():campaign(id))
   local tty = core().isatty(io.stderr)
   local progress, finish = require("tingting.cli.progress").new(io.stderr, tty)
