@@ -196,4 +196,31 @@ describe("hostile input", function()
       assert.matches("path", tostring(err), 1, true)
     end
   end)
+
+  it("constructors: stores, transports and OTP flows refuse bad options with a validation error", function()
+    refused("path", tingting.store.file)
+    for _, v in ipairs { 5, "", "a\0b", "x\ny", {}, true } do refused("path", tingting.store.file, v) end
+    refused("path", tingting.store.file, "/tmp")
+    refused("dict", tingting.store.shared_dict)
+    for _, v in ipairs { 5, "x", {}, { get = print } } do refused("dict", tingting.store.shared_dict, v) end
+    local dict = {}
+    for _, m in ipairs { "get", "set", "add", "incr", "ttl", "delete" } do dict[m] = function() end end
+    refused("prefix", tingting.store.shared_dict, dict, { prefix = 5 })
+    refused("opts", tingting.store.shared_dict, dict, "x")
+    refused("options", tingting.transport.curl, 5)
+    refused("timeout", tingting.transport.curl, { timeout = "x" })
+    refused("timeout", tingting.transport.curl, { timeout = -1 })
+    refused("insecure", tingting.transport.curl, { insecure = "no" })
+    refused("max_body", tingting.transport.curl, { max_body = 1.5 })
+    refused("colour", tingting.transport.curl, { colour = "blue" })
+    local s = assert(tingting.session { base_url = "https://api.example.com", transport = recorder() })
+    local otp = require "tingting.otp"
+    refused("options", otp.new, nil)
+    refused("session", otp.new, { session = {} })
+    refused("ttl", otp.new, { session = s, ttl = NAN })
+    refused("length", otp.new, { session = s, length = INF })
+    refused("message", otp.new, { session = s, message = MB })
+    refused("via", otp.new, { session = s, via = "\0" })
+  end)
 end)
+

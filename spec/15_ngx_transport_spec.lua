@@ -229,6 +229,13 @@ describe("tingting.transport.ngx #openresty", function()
     assert.is_true(r.seen >= 3 and r.seen <= 4)
   end)
 
+  it("refuses bad options of the transport and the store with validation errors", function()
+    local r = case("bad_options")
+    for _, name in ipairs { "location", "max_body", "user_agent", "colour", "options", "dict" } do
+      assert.same({ ok = false, field = name, kind = "validation" }, r[name], name)
+    end
+  end)
+
   it("gives a clear error, sending nothing, where nginx allows no subrequests", function()
     local r = case("timer")
     assert.is_false(r.ok)

@@ -38,10 +38,10 @@ end
 
 local function get_flow()
   if flow or setup_err then return flow, setup_err end
-  local store = tingting.store.shared_dict(ngx.shared.tingting)
+  local store = assert(tingting.store.shared_dict(ngx.shared.tingting))
   local transport
   if os.getenv("TINGTING_TRANSPORT") ~= "curl" then
-    transport = tingting.transport.ngx { location = "/_tingting" }
+    transport = assert(tingting.transport.ngx { location = "/_tingting" })
   end
   local s, err = tingting.session {
     email = os.getenv("TINGTING_EMAIL"), password = os.getenv("TINGTING_PASSWORD"),
@@ -50,7 +50,7 @@ local function get_flow()
   }
   if s then
     flow, err = otp.new {
-      session = s, store = tingting.store.shared_dict(ngx.shared.tingting_otp), secret = otp_secret(store),
+      session = s, store = assert(tingting.store.shared_dict(ngx.shared.tingting_otp)), secret = otp_secret(store),
       ttl = env_int("OTP_TTL"), length = env_int("OTP_LENGTH"), max_attempts = env_int("OTP_MAX_ATTEMPTS"),
       resend_after = env_int("OTP_RESEND_AFTER"), max_sends = env_int("OTP_MAX_SENDS"),
       via = os.getenv("OTP_VIA"),

@@ -30,6 +30,12 @@ end
 if ngx and ngx.now then now, clock = ngx.now, ngx.now end
 M.now = now
 
+--- `nil, err` for bad input to `op`: a validation error naming `field`.
+function M.invalid(op, field, message)
+  return nil, core.error { kind = "validation", field = field, op = op, message = field .. ": " .. message,
+    sent = false, retryable = false }
+end
+
 local function safe_callback(st, fn, ...)
   if not fn then return end
   local ok, err = pcall(fn, ...)

@@ -224,7 +224,7 @@ function Ctx:session()
   end
   local other_host = conf.base_url and not same_url(conf.base_url, base)
   if not other_host then
-    local store = tingting.store.file(paths.session)
+    local store = self:check(tingting.store.file(paths.session))
     if store:load() then
       opts.token_store = store
       self.stored_login = true

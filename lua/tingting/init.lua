@@ -30,8 +30,20 @@ local tingting = {
 }
 
 -- Transports: `tingting.transport.curl(opts)` is the default.
+-- core.curl raises on bad options (it is also the session's own, whose
+-- options are checked before); for users it is `nil, err` like the rest.
+local function curl_transport(opts)
+  if opts ~= nil and type(opts) ~= "table" then return call.invalid("transport", "options", "expected a table") end
+  local ok, t = pcall(core.curl, opts)
+  if ok then return t end
+  local msg = tostring(t):gsub("^tingting%.curl: ", "")
+  local field = msg:match("^([%w_]+): ") or msg:match("option '([^']+)'") or "options"
+  return nil, core.error { kind = "validation", field = field, op = "transport", message = msg,
+    sent = false, retryable = false }
+end
+
 tingting.transport = setmetatable({
-  curl = function(opts) return core.curl(opts) end,
+  curl = curl_transport,
 }, {
   __index = function(t, name)
     -- load transports on demand, so that plain Lua never needs ngx
@@ -54,10 +66,7 @@ local OPTIONS = {
   allow_insecure_http = "boolean",
 }
 
-local function verror(field, message)
-  return nil, core.error { kind = "validation", field = field, op = "session",
-    message = field .. ": " .. message, sent = false, retryable = false }
-end
+local function verror(field, message) return call.invalid("session", field, message) end
 
 local LOOPBACK = { localhost = true, ["[::1]"] = true }
 

@@ -18,10 +18,11 @@
 -- @module tingting.otp
 local core = require "tingting.core"
 local numbers = require "tingting.numbers"
+local call = require "tingting.call"
 
 local M = {}
 
-local now = require("tingting.call").now -- ngx.now in nginx, else sub-second when it can
+local now = call.now -- ngx.now in nginx, else sub-second when it can
 
 local DEFAULTS = {
   ttl = 300, length = 6, max_attempts = 5, resend_after = 60, max_sends = 5,
@@ -36,10 +37,7 @@ local RANGES = {
 }
 local VIA = { text = true, voice = true }
 
-local function verror(field, message)
-  return nil, core.error { kind = "validation", field = field, op = "otp",
-    message = field .. ": " .. message, sent = false, retryable = false }
-end
+local function verror(field, message) return call.invalid("otp", field, message) end
 
 local Flow = {}
 Flow.__index = Flow

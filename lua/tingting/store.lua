@@ -17,7 +17,8 @@ local cjson = require "cjson.safe"
 
 local M = {}
 
-local now = require("tingting.call").now -- ngx.now in nginx, else sub-second when it can
+local call = require "tingting.call"
+local now = call.now -- ngx.now in nginx, else sub-second when it can
 
 local File = {}
 File.__index = File
@@ -46,7 +47,14 @@ function File:__tostring() return "tingting.store.file(" .. self.path .. ")" end
 --- Tokens in a JSON file, mode 0600, replaced atomically on every change.
 -- @string path
 function M.file(path)
-  assert(type(path) == "string" and path ~= "", "tingting.store.file: path must be a non-empty string")
+  if type(path) ~= "string" or path == "" or path:find("[%z\r\n]") then
+    return call.invalid("store.file", "path", "expected a file path")
+  end
+  local dir = io.open(path .. "/.", "r")
+  if dir then
+    dir:close()
+    return call.invalid("store.file", "path", "is a directory: " .. path)
+  end
   return setmetatable({ path = path }, File)
 end
 
@@ -224,13 +232,17 @@ function Dict:__tostring() return "tingting.store.shared_dict(" .. self.prefix .
 -- @param dict e.g. `ngx.shared.tingting` (declared with `lua_shared_dict tingting 1m;`)
 -- @tparam[opt] table opts `prefix` for every key (default "tingting:")
 function M.shared_dict(dict, opts)
-  assert(type(dict) == "table" or type(dict) == "userdata",
-    "tingting.store.shared_dict: expected an ngx.shared dict (declare it with lua_shared_dict)")
-  assert(type(dict.get) == "function" and type(dict.add) == "function",
-    "tingting.store.shared_dict: expected an ngx.shared dict (declare it with lua_shared_dict)")
-  opts = opts or {}
-  local prefix = opts.prefix or "tingting:"
-  assert(type(prefix) == "string", "tingting.store.shared_dict: prefix must be a string")
+  local ok = type(dict) == "table" or type(dict) == "userdata"
+  for _, m in ipairs { "get", "set", "add", "incr", "ttl", "delete" } do
+    ok = ok and type(dict[m]) == "function"
+  end
+  if not ok then
+    return call.invalid("store.shared_dict", "dict",
+      "expected an ngx.shared dict such as ngx.shared.tingting (declare it with lua_shared_dict)")
+  end
+  if opts ~= nil and type(opts) ~= "table" then return call.invalid("store.shared_dict", "opts", "expected a table") end
+  local prefix = (opts and opts.prefix) or "tingting:"
+  if type(prefix) ~= "string" then return call.invalid("store.shared_dict", "prefix", "expected a string") end
   return setmetatable({ dict = dict, prefix = prefix }, Dict)
 end
 

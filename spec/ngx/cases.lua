@@ -11,7 +11,7 @@ local cases = {}
 local function session(extra)
   local opts = {
     email = "test@gmail.com", password = "test",
-    transport = tingting.transport.ngx { location = (extra and extra.location) or "/_tingting" },
+    transport = assert(tingting.transport.ngx { location = (extra and extra.location) or "/_tingting" }),
   }
   for k, v in pairs(extra or {}) do
     if k ~= "location" then opts[k] = v end
@@ -129,7 +129,7 @@ end
 
 --- The subrequest carries the library's headers only, never the client's.
 function cases.isolated()
-  local t = tingting.transport.ngx { location = "/_tingting" }
+  local t = assert(tingting.transport.ngx { location = "/_tingting" })
   local status, body = t:request { op = "user", method = "GET", url = "http://x/api/accounts/user_details/",
     headers = { Accept = "application/json" } }
   return { status = status, body = cjson.decode(body) }
@@ -152,7 +152,7 @@ end
 
 --- An error raised by on_done stops the batch and goes on to the caller.
 function cases.many_error()
-  local t = tingting.transport.ngx { location = "/_tingting" }
+  local t = assert(tingting.transport.ngx { location = "/_tingting" })
   local reqs = {}
   for i = 1, 10 do
     reqs[i] = { op = "health", method = "GET", url = "http://x/__emulator__/config", headers = {} }
@@ -179,6 +179,20 @@ function cases.timer()
     ngx.sleep(0.01)
   end
   return result or { timeout = true }
+end
+
+--- Bad options: validation errors naming the option, no raise.
+function cases.bad_options()
+  local out = {}
+  local T = tingting.transport.ngx
+  for name, opts in pairs { location = { location = "no/slash" }, max_body = { max_body = 0 / 0 },
+    user_agent = { user_agent = "a\r\nb" }, colour = { colour = 1 }, options = "x" } do
+    local t, err = T(opts)
+    out[name] = { ok = t ~= nil, field = err and err.field, kind = err and err.kind }
+  end
+  local d, err = tingting.store.shared_dict(ngx.shared.nope)
+  out.dict = { ok = d ~= nil, field = err and err.field, kind = err and err.kind }
+  return out
 end
 
 function _M.run(name)

@@ -56,7 +56,7 @@ local function login(ctx)
   end
   local ok, derr = config.make_dir(paths.dir)
   if not ok then fail(1, derr) end
-  local store = tingting.store.file(paths.session)
+  local store = ctx:check(tingting.store.file(paths.session))
   local opts = ctx:session_options(base)
   opts.email, opts.password, opts.token_store = email, password, store
   local s = ctx:check(tingting.session(opts))

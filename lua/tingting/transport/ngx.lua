@@ -48,6 +48,10 @@ local SENT = { "Authorization", "Content-Type", "Accept", "User-Agent" }
 
 local DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
+local function invalid(field, message)
+  return require("tingting.call").invalid("transport.ngx", field, message)
+end
+
 local function fail(kind, message, sent)
   return nil, { kind = kind, message = message, sent = sent }
 end
@@ -56,15 +60,22 @@ end
 -- "/_tingting"); `opts.user_agent`; `opts.max_body`: the largest answer kept
 -- (bytes, default 64 MiB).
 function _M.new(opts)
+  if opts ~= nil and type(opts) ~= "table" then return invalid("options", "expected a table") end
   opts = opts or {}
-  assert(type(opts) == "table", "tingting.transport.ngx: options must be a table")
+  for k in pairs(opts) do
+    if k ~= "location" and k ~= "max_body" and k ~= "user_agent" then return invalid(tostring(k), "unknown option") end
+  end
   local location = opts.location or "/_tingting"
-  assert(type(location) == "string" and location:match("^/[%w%-%._~/]*$"),
-    "tingting.transport.ngx: location must be a path such as \"/_tingting\"")
+  if type(location) ~= "string" or not location:match("^/[%w%-%._~/]*$") then
+    return invalid("location", "expected a path such as \"/_tingting\"")
+  end
   local max_body = opts.max_body or DEFAULT_MAX_BODY
-  assert(type(max_body) == "number" and max_body > 0, "tingting.transport.ngx: max_body must be a positive number")
-  assert(opts.user_agent == nil or (type(opts.user_agent) == "string" and not opts.user_agent:find("%c")),
-    "tingting.transport.ngx: user_agent must be a string without control characters")
+  if type(max_body) ~= "number" or max_body ~= max_body or max_body <= 0 then
+    return invalid("max_body", "expected a positive number")
+  end
+  if opts.user_agent ~= nil and (type(opts.user_agent) ~= "string" or opts.user_agent:find("%c")) then
+    return invalid("user_agent", "expected a string without control characters")
+  end
   return setmetatable({
     location = (location:gsub("/+$", "")),
     max_body = max_body,
