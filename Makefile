@@ -155,7 +155,7 @@ $(SAN_CORE): $(SRCS) $(HDRS)
 	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
 
 # The same sources for LuaJIT, loaded by nginx with the ASan runtime preloaded.
-SAN_CORE51 = build/asan/lua5.1/tingting/core.so
+SAN_CORE51 = build/asan-ngx/lua5.1/tingting/core.so
 $(SAN_CORE51): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(CURL_LIBS)

@@ -128,7 +128,8 @@ static int check_field(lua_State *L, const char *op, const tt_field *f, int idx)
   case TT_F_ENUM_LIST: return tt_check_enum_list(L, op, f->name, idx, f->enumv);
   case TT_F_ID: case TT_F_PAGE: return tt_check_id(L, op, f->name, idx);
   case TT_F_ID_LIST: return tt_check_id_list(L, op, f->name, idx);
-  case TT_F_PHONE: case TT_F_PHONE_STR: return tt_check_phone(L, op, f->name, idx);
+  case TT_F_PHONE: return tt_check_phone(L, op, f->name, idx, 1);
+  case TT_F_PHONE_STR: return tt_check_phone(L, op, f->name, idx, 0);
   case TT_F_PHONE_LIST: return tt_check_phone_list(L, op, f->name, idx);
   case TT_F_TAGS: return tt_check_tags(L, op, f->name, idx);
   case TT_F_FILE: return tt_check_file(L, op, f->name, idx);
@@ -487,7 +488,7 @@ static int core_endpoints(lua_State *L) {
 /* core.normalize_phone(v) -> digits | nil, reason */
 static int core_normalize_phone(lua_State *L) {
   lua_settop(L, 1);
-  if (!tt_check_phone(L, NULL, "number", 1)) {
+  if (!tt_check_phone(L, NULL, "number", 1, 0)) {
     lua_getfield(L, -1, "message");
     lua_pushnil(L);
     lua_insert(L, -2);

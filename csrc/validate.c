@@ -291,7 +291,9 @@ const char *tt_phone_normalize(const char *s, size_t n, char *out, const char **
   return out;
 }
 
-int tt_check_phone(lua_State *L, const char *op, const char *f, int idx) {
+/* as_integer: the number goes on the wire as a JSON integer, where a leading
+ * 0 is not valid JSON (and would be lost by any parser that took it). */
+int tt_check_phone(lua_State *L, const char *op, const char *f, int idx, int as_integer) {
   char buf[32];
   const char *why = "expected a phone number as a digit string", *d = NULL;
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -310,6 +312,9 @@ int tt_check_phone(lua_State *L, const char *op, const char *f, int idx) {
     }
   }
   if (d == NULL) return tt_fail(L, op, f, "%s (got %s)", why, tt_repr(L, idx));
+  if (as_integer && d[0] == '0')
+    return tt_fail(L, op, f, "the API takes this number as an integer, which cannot start with 0: "
+                   "give it without the leading 0 (got %s)", tt_repr(L, idx));
   lua_pushstring(L, d);
   return 1;
 }
@@ -323,7 +328,7 @@ int tt_check_phone_list(lua_State *L, const char *op, const char *f, int idx) {
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, idx, i);
     lua_pushfstring(L, "%s[%d]", f, i);
-    if (!tt_check_phone(L, op, lua_tostring(L, -1), lua_gettop(L) - 1)) return 0;
+    if (!tt_check_phone(L, op, lua_tostring(L, -1), lua_gettop(L) - 1, 1)) return 0;
     lua_rawseti(L, out, i);
     lua_pop(L, 2);
   }

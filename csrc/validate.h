@@ -19,7 +19,7 @@ int tt_check_enum(lua_State *L, const char *op, const char *f, int idx, const ch
 int tt_check_enum_list(lua_State *L, const char *op, const char *f, int idx, const char *const *e);
 int tt_check_id(lua_State *L, const char *op, const char *f, int idx);
 int tt_check_id_list(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_phone(lua_State *L, const char *op, const char *f, int idx);
+int tt_check_phone(lua_State *L, const char *op, const char *f, int idx, int as_integer);
 int tt_check_phone_list(lua_State *L, const char *op, const char *f, int idx);
 int tt_check_datetime(lua_State *L, const char *op, const char *f, int idx);
 int tt_check_decimal(lua_State *L, const char *op, const char *f, int idx);

@@ -197,6 +197,16 @@ describe("validation before sending", function()
     assert.equal("98675432123", tingting.normalize_phone(98675432123))
   end)
 
+  it("refuses a leading 0 where the number goes on the wire as a JSON integer", function()
+    local _, err = s:create_campaign { name = "x", services = "SMS",
+      individual_number = { "9843818700", "01-4412345" } }
+    check(err, "individual_number[2]", "cannot start with 0")
+    -- a string on the wire keeps its 0: the OTP number
+    local req = assert(core.build(s, "send_otp", { number = "0987654321", message = "{otp}",
+      sms_send_options = "text" }))
+    assert.matches('"number":"0987654321"', req.body, 1, true)
+  end)
+
   it("enforces the OTP rules", function()
     local _, err = s:send_otp { number = "9851023212", message = "Your code", sms_send_options = "text" }
     check(err, "message", "{otp}")
@@ -300,6 +310,21 @@ describe("requests on the wire", function()
     local c = assert(s:campaign(8))
     assert(c:begin { message = msg })
     assert.equal(msg, cjson.decode(t.requests[2].body).message)
+  end)
+
+  it("formats an epoch schedule_date in Nepal time (UTC+05:45)", function()
+    local t = scripted {
+      { 200, envelope(200, { details = { CAMPAIGN } }) },
+      { 200, envelope(200, { ["hold amount"] = "1 credits on hold" }) },
+      { 200, envelope(200, { ["hold amount"] = "1 credits on hold" }) },
+    }
+    local s = session(t)
+    local c = assert(s:campaign(8))
+    assert(c:begin { message = "hi", schedule_date = 0 })
+    assert.equal("1970-01-01T05:45", cjson.decode(t.requests[2].body).schedule_date)
+    -- 2023-05-09T11:22 UTC is 17:07 in Kathmandu, the docs' sample
+    assert(c:begin { message = "hi", schedule_date = 1683631320 })
+    assert.equal("2023-05-09T17:07", cjson.decode(t.requests[3].body).schedule_date)
   end)
 end)
 

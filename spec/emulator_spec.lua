@@ -232,6 +232,14 @@ describe("emulator", function()
         { ["Content-Type"] = "application/json" })
       assert.equal(400, status)
       assert.truthy(res.message:find("JSON parse error", 1, true))
+      -- numbers JSON does not have: a leading zero, hex, NaN
+      for _, bad in ipairs { "014412345", "0x24AB0D0D6A", "NaN" } do
+        status, res = api("POST", "/api/system/campaigns/",
+          '{"name": "x", "services": "SMS", "individual_number": [' .. bad .. ']}',
+          { ["Content-Type"] = "application/json" })
+        assert.equal(400, status, bad)
+        assert.truthy(res.message:find("JSON parse error", 1, true), bad)
+      end
       status, res = api("POST", "/api/system/campaigns/", "name=x", { ["Content-Type"] = "text/plain" })
       assert.equal(400, status)
       assert.truthy(res.message:find("Unsupported media type", 1, true))

@@ -2,6 +2,10 @@
 local cjson = require "cjson.safe"
 local bit = require "bit"
 
+-- Strict JSON, as the real API's parser: 0123, 0x1F, NaN and Infinity are
+-- errors, not numbers (lua-cjson accepts them by default).
+cjson.decode_invalid_numbers(false)
+
 local _M = {}
 
 _M.null = cjson.null
