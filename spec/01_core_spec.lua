@@ -514,6 +514,40 @@ describe("tokens", function()
     assert.equal("refresh", t.requests[1].op)
   end)
 
+  it("renews a short-lived token a quarter of its lifetime early, not before every call", function()
+    local now = os.time()
+    local t = scripted { { 200, envelope(200, { user_details = {} }) } }
+    local s = session(t, { access_token = jwt { iat = now, exp = now + 8 } })
+    assert(s:user())
+    assert.same({ "user" }, { t.requests[1].op, t.requests[2] and t.requests[2].op })
+    t = scripted {
+      { 200, cjson.encode { access = jwt { iat = now, exp = now + 8 } } },
+      { 200, envelope(200, { user_details = {} }) },
+    }
+    s = session(t, { access_token = jwt { iat = now - 7, exp = now + 1 } })
+    assert(s:user())
+    assert.equal("refresh", t.requests[1].op)
+  end)
+
+  it("refuses a token with CR/LF from the server as a decode error, and never raises after", function()
+    local evil = function()
+      return 200, envelope(200, { token = { access = "x.y.z\r\nX-Evil: 1", refresh = "r" },
+        user_data = { first_name = "A" } })
+    end
+    local t = scripted { evil, evil }
+    local s = assert(tingting.session { base_url = BASE, transport = t, email = "test@gmail.com",
+      password = "test" })
+    local user, err = s:login()
+    assert.is_nil(user)
+    assert.equal("decode", err.kind)
+    assert.is_nil(s.access_token)
+    local ok, res, uerr = pcall(s.user, s)
+    assert.is_true(ok, tostring(res))
+    assert.is_nil(res)
+    assert.equal("decode", uerr.kind)
+    assert.equal(2, #t.requests) -- two logins, no user call with a broken header
+  end)
+
   it("says so when not logged in and no credentials are known, sending nothing", function()
     local t = scripted {}
     local s = assert(tingting.session { base_url = BASE, transport = t })

@@ -178,13 +178,25 @@ end
 
 M.hold_tokens = hold_tokens
 
---- Record new tokens and tell on_tokens and the token store.
-function M.set_tokens(st, access, refresh)
+-- A token goes into every Authorization header: one with whitespace or a
+-- control character (CR/LF) would break the request line by line.
+local function bad_token(t)
+  return t ~= nil and (type(t) ~= "string" or t == "" or #t > 8192 or t:find("[%c%s]") ~= nil)
+end
+
+--- Record new tokens from an answer to `op` and tell on_tokens and the token
+-- store; `nil, err` (kind decode) when the answer's tokens are unusable.
+function M.set_tokens(st, access, refresh, op)
+  if access == nil or bad_token(access) or bad_token(refresh) then
+    return nil, core.error { kind = "decode", op = op, sent = true, retryable = false,
+      message = "the answer's token is not usable (missing, or with spaces or control characters)" }
+  end
   hold_tokens(st, access, refresh)
   if st.token_store and st.token_store.save then
     safe_callback(st, st.token_store.save, st.token_store, st.access_token, st.refresh_token)
   end
   safe_callback(st, st.on_tokens, st.access_token, st.refresh_token)
+  return true
 end
 
 -- Tokens someone else put in the store (another worker's login or refresh):
@@ -208,10 +220,7 @@ local function do_renew(s, st)
   local err
   if st.refresh_token then
     local ok, meta = build_and_perform(s, st, "refresh", { refresh = st.refresh_token })
-    if ok then
-      M.set_tokens(st, meta.access, meta.refresh)
-      return true
-    end
+    if ok then return M.set_tokens(st, meta.access, meta.refresh, "refresh") end
     err = meta
     -- a network failure says nothing about the refresh token: don't log in again for it
     if err.kind ~= "auth" and err.kind ~= "api" and err.kind ~= "not_found" then return nil, err end
@@ -221,8 +230,7 @@ local function do_renew(s, st)
     local user, meta = build_and_perform(s, st, "login", { email = st.email, password = st.password })
     if user then
       st.user = user
-      M.set_tokens(st, meta.access, meta.refresh)
-      return true
+      return M.set_tokens(st, meta.access, meta.refresh, "login")
     end
     return nil, meta
   end
@@ -232,7 +240,7 @@ end
 -- A usable token in the store that is not `stale`: another worker renewed.
 local function stored_token(st, stale)
   local access, refresh = st.token_store:load()
-  if not access or access == stale then return nil end
+  if not access or access == stale or bad_token(access) or bad_token(refresh) then return nil end
   local exp = M.jwt_exp(access)
   if exp and exp <= now() then return nil end
   return access, refresh
@@ -290,7 +298,9 @@ end
 local function ensure_auth(s, st, op)
   if st.token_store and st.token_store.load and not st.access_token then
     local access, refresh = st.token_store:load()
-    if access then hold_tokens(st, access, refresh or st.refresh_token) end
+    if access and not bad_token(access) and not bad_token(refresh) then
+      hold_tokens(st, access, refresh or st.refresh_token)
+    end
   end
   if st.access_token then
     if renew_due(st) and (st.refresh_token or st.email) then

@@ -208,8 +208,9 @@ function S.login(s, email, password)
   if not req then return nil, err end
   local user, meta = call.perform(s, st, req)
   if not user then return nil, meta end
+  local ok, terr = call.set_tokens(st, meta.access, meta.refresh, "login")
+  if not ok then return nil, terr end
   st.email, st.password, st.user = email, password, user
-  call.set_tokens(st, meta.access, meta.refresh)
   return user
 end
 
@@ -224,8 +225,7 @@ function S.refresh(s)
   if not req then return nil, err end
   local ok, meta = call.perform(s, st, req)
   if not ok then return nil, meta end
-  call.set_tokens(st, meta.access, meta.refresh)
-  return true
+  return call.set_tokens(st, meta.access, meta.refresh, "refresh")
 end
 
 function S.user(s) return call.call(s, "user") end
