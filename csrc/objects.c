@@ -162,11 +162,28 @@ static int core_fields(lua_State *L) {
   return 1;
 }
 
-/* core.session_of(obj) -> the session the object came from. */
+/* core.session_of(obj) -> the session the object came from; raises once the
+ * object is closed. */
 static int core_session_of(lua_State *L) {
   check_object(L, 1);
   push_uv(L, 1, "s");
+  if (lua_isnil(L, -1)) {
+    luaL_getmetafield(L, 1, "__name");
+    return luaL_error(L, "%s: the object is closed", lua_tostring(L, -1));
+  }
   return 1;
+}
+
+/* close(), __close: let go of the session (its fields stay readable), so a
+ * `local c <close>` no longer keeps the session alive. Objects own no C
+ * resources, so there is no __gc: a finalizer per object would only slow the
+ * collection of a 20,000-number batch. Idempotent. */
+static int object_close(lua_State *L) {
+  check_object(L, 1);
+  tt_getuservalue(L, 1);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "s");
+  return 0;
 }
 
 /* core.refresh_object(obj, newer): take the fields of a newer copy of the
@@ -184,15 +201,23 @@ static int core_refresh_object(lua_State *L) {
 
 static const luaL_Reg OBJECT_MM[] = {
   {"__index", object_index}, {"__newindex", object_newindex},
-  {"__tostring", object_tostring}, {"__eq", object_eq}, {NULL, NULL}};
+  {"__tostring", object_tostring}, {"__eq", object_eq},
+#if LUA_VERSION_NUM >= 504
+  {"__close", object_close},
+#endif
+  {NULL, NULL}};
 
 void tt_objects_open(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"fields", core_fields}, {"session_of", core_session_of},
     {"refresh_object", core_refresh_object}, {NULL, NULL}};
   tt_class(L, TT_CAMPAIGN_MT, OBJECT_MM);
+  lua_pushcfunction(L, object_close);
+  lua_setfield(L, -2, "close");
   lua_setfield(L, -2, "campaign_methods");
   tt_class(L, TT_NUMBER_MT, OBJECT_MM);
+  lua_pushcfunction(L, object_close);
+  lua_setfield(L, -2, "close");
   lua_setfield(L, -2, "number_methods");
   luaL_setfuncs(L, fns, 0);
 }

@@ -172,10 +172,17 @@ static int core_jwt_payload(lua_State *L) {
   return 1;
 }
 
+/* Two sessions are the same session only if they are the same object (Lua
+ * asks __eq only about two different ones). */
+static int session_eq(lua_State *L) {
+  lua_pushboolean(L, lua_rawequal(L, 1, 2));
+  return 1;
+}
+
 void tt_session_open(lua_State *L) {
   static const luaL_Reg mm[] = {
     {"__index", session_index}, {"__newindex", session_newindex},
-    {"__tostring", session_tostring}, {"__gc", session_close},
+    {"__tostring", session_tostring}, {"__eq", session_eq}, {"__gc", session_close},
 #if LUA_VERSION_NUM >= 504
     {"__close", session_close},
 #endif

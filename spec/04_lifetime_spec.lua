@@ -86,4 +86,31 @@ describe("lifetimes", function()
     assert.is_nil(core.state(s).transport)
     assert.has_error(function() curl:request { method = "GET", url = "http://127.0.0.1:9/" } end)
   end)
+
+  it("closes campaigns and numbers: fields stay readable, methods raise, the session is let go", function()
+    local s = session(transport())
+    local weak = setmetatable({ s }, { __mode = "v" })
+    local c = assert(s:campaign(4))
+    do
+      local c2 <close> = assert(s:campaign(5))
+      assert.equal("c5", c2.name)
+    end
+    c:close()
+    c:close()
+    assert.equal("c4", c.name)
+    local ok, err = pcall(c.reload, c)
+    assert.is_false(ok)
+    assert.matches("tingting.campaign: the object is closed", err, 1, true)
+    s = nil -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(weak[1], "a closed campaign still holds its session")
+  end)
+
+  it("compares sessions by identity", function()
+    local a, b = session(transport()), session(transport())
+    assert.is_true(a == a)
+    assert.is_false(a == b)
+  end)
 end)
+

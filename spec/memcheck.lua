@@ -152,6 +152,11 @@ local function run()
   s2 = nil -- luacheck: ignore 311
   collectgarbage(); collectgarbage()
   check(#list > 0 and list[1].id, "objects keep their session")
+  list[1]:close(); list[1]:close()
+  check(not pcall(list[1].reload, list[1]), "method of a closed object")
+  local s3 = assert(tingting.session { base_url = url })
+  check(list[1] == list[1] and s ~= s3 and s3 == s3, "__eq of objects and sessions")
+  s3:close()
   mark("lifetime")
 end
 
