@@ -16,12 +16,12 @@ EMU       = bin/tingting-emulator
 TEST_PORT ?= 18787
 BUSTED    = busted --lua=$(LUA)
 
-DEB_PKGS = lua5.4 liblua5.4-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
+DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
            clang-14 libclang-rt-14-dev valgrind curl wrk
 
-.PHONY: all deps build build-5.1 test lint demo openresty-demo docs clean rock rock-check bench \
+.PHONY: all deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
@@ -44,11 +44,23 @@ $(CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
 
-# The same sources for LuaJIT 2.1 (Lua 5.1 ABI), as loaded by nginx's Lua module.
+# The same sources for LuaJIT 2.1 (Lua 5.1 ABI), as loaded by nginx's Lua module,
+# and for Lua 5.3.
 build-5.1:
 	$(MAKE) build LUA_VER=5.1
+build-5.3:
+	$(MAKE) build LUA_VER=5.3
 
-test: deps build build-5.1 lint rock-check
+# The sans-IO specs (core, numbers, crypto) on Lua 5.3, 5.1 and LuaJIT.
+COMPAT_SPECS = spec/01_core_spec.lua spec/05_numbers_spec.lua spec/16_crypto_spec.lua
+test-compat: build-5.1 build-5.3
+	@for v in lua5.3:5.3 lua5.1:5.1 luajit:5.1; do \
+	  busted --lua=$${v%%:*} --cpath="./build/lua$${v##*:}/?.so" -o TAP $(COMPAT_SPECS) >build/compat.log 2>&1 || \
+	    { cat build/compat.log; echo "test-compat: $${v%%:*} failed"; exit 1; }; \
+	  echo "test-compat: $${v%%:*}: $$(grep -c '^ok' build/compat.log) passed"; \
+	done
+
+test: deps build build-5.1 test-compat lint rock-check
 	@set -e; \
 	url=$$($(EMU) start --port $(TEST_PORT)); \
 	trap '$(EMU) stop --port $(TEST_PORT) >/dev/null 2>&1 || true' EXIT; \

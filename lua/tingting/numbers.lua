@@ -81,7 +81,7 @@ function M.read_csv(path, opts)
   local f, oerr = io.open(path, "rb")
   if not f then return csv_error("path: " .. oerr) end
   -- a directory opens fine and fails on read
-  local text, rerr = f:read("a")
+  local text, rerr = f:read("*a") -- "*a": Lua 5.1 knows no "a"
   f:close()
   if not text then return csv_error("path: cannot read " .. path .. ": " .. tostring(rerr)) end
   if text:sub(1, 3) == "\239\187\191" then text = text:sub(4) end
