@@ -60,7 +60,10 @@ test-compat: build-5.1 build-5.3
 	  echo "test-compat: $${v%%:*}: $$(grep -c '^ok' build/compat.log) passed"; \
 	done
 
+# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone).
+TEST_FUZZ_TIME ?= 5
 test: deps build build-5.1 test-compat lint rock-check
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(TEST_FUZZ_TIME)
 	@set -e; \
 	url=$$($(EMU) start --port $(TEST_PORT)); \
 	trap '$(EMU) stop --port $(TEST_PORT) >/dev/null 2>&1 || true' EXIT; \
@@ -234,7 +237,7 @@ fuzz: deps $(FUZZ_BINS)
 	  echo "fuzz_$$f: $$(grep -o 'stat::number_of_executed_units: *[0-9]*' build/fuzz/$$f.log | grep -o '[0-9]*$$') runs in $(FUZZ_TIME) s, no findings"; \
 	done
 
-# A short run of each, for CI.
+# A short run of each (make test runs each TEST_FUZZ_TIME seconds).
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 

@@ -253,6 +253,8 @@ describe("validation before sending", function()
     check(err, "message", "message or aud_file")
     _, err = camp:begin { message = "नमस्कार {tags_salary}" }
     check(err, "message", "tags_salary")
+    _, err = camp:begin { audio = "/tmp/a.mp3" }
+    check(err, "audio", "aud_file")
   end)
 
   it("refuses invalid UTF-8, NUL bytes and oversized strings", function()

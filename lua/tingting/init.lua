@@ -300,6 +300,10 @@ function C.delete(c) return call.call(core.session_of(c), "delete_campaign", { i
 function C.begin(c, args)
   local a, err = with_id(args, "id", c.id)
   if not a then return nil, err end
+  if a.audio ~= nil then
+    -- the docs' re-run note says "audio" once; the field is aud_file everywhere else
+    return call.invalid("begin", "audio", "new audio goes in aud_file (a path to the file)")
+  end
   if type(a.message) == "string" then
     local ok, why = template.check(a.message, c.usable_tags)
     if not ok then
