@@ -9,13 +9,7 @@ local function new_session(extra)
   return assert(tingting.session(opts))
 end
 
-local function tmpfile(content, ext)
-  local path = os.tmpname() .. (ext or "")
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-  return path
-end
+local tmpfile = emu.tmpfile
 
 local function state_campaign(id)
   for _, c in ipairs(emu.state().campaigns or {}) do

@@ -7,13 +7,7 @@ local emu = require "spec.helpers.emulator"
 local USER = "/api/accounts/user_details/"
 local OTP = "/api/system/send/otp/"
 
-local function count(path, method)
-  local n = 0
-  for _, r in ipairs(emu.requests()) do
-    if r.path == path and (method == nil or r.method == method) then n = n + 1 end
-  end
-  return n
-end
+local count = emu.count
 
 local function otp_args()
   return { number = "9851023212", message = "Code {otp}", sms_send_options = "text" }

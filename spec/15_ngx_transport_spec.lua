@@ -4,13 +4,7 @@
 local emu = require "spec.helpers.emulator"
 local ngxh = require "spec.helpers.openresty"
 
-local function tmpfile(content, ext)
-  local path = os.tmpname() .. (ext or "")
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-  return path
-end
+local tmpfile = emu.tmpfile
 
 local function query(args)
   local out = {}

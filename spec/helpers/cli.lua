@@ -13,17 +13,7 @@ local M = {}
 M.EMAIL, M.PASSWORD = "test@gmail.com", "test"
 M.CREDS = { TINGTING_EMAIL = M.EMAIL, TINGTING_PASSWORD = M.PASSWORD }
 
-local function repo_root()
-  local src = debug.getinfo(1, "S").source:gsub("^@", "")
-  local dir = src:match("^(.*)/spec/helpers/cli%.lua$") or "."
-  if dir:sub(1, 1) ~= "/" then
-    local pwd = os.getenv("PWD") or io.popen("pwd"):read("l")
-    dir = (dir == "." or dir == "") and pwd or (pwd .. "/" .. dir:gsub("^%./", ""))
-  end
-  return dir
-end
-
-M.BIN = repo_root() .. "/bin/tingting"
+M.BIN = emu.root .. "/bin/tingting"
 
 --- JSON with integral numbers as Lua integers (ids print as "8", not "8.0").
 function M.decode(text)

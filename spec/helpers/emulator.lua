@@ -8,7 +8,8 @@
 --                          sentinel)
 --   emu.reset(), emu.config(t) -> config, emu.fault(rule) -> rule, emu.clear_faults(),
 --   emu.requests() -> list, emu.clear_requests(), emu.state() -> table,
---   emu.login() -> access, refresh
+--   emu.login() -> access, refresh; emu.count(path[, method]) -> requests logged
+--   emu.root, emu.port_free(port), emu.tmpfile(content, ext) -> path
 --   emu.http(method, path, body, headers) -> status, body, headers | nil, err
 --   emu.raw(request_bytes) -> everything the server sent before closing
 --   emu.multipart(parts) -> body, content_type
@@ -41,8 +42,14 @@ local function port_free(port)
   return ok ~= nil
 end
 
+--- The checkout's root directory (absolute).
+M.root = repo_root()
+
+--- Whether nothing listens on 127.0.0.1:port.
+M.port_free = port_free
+
 local function start()
-  launcher = repo_root() .. "/bin/tingting-emulator"
+  launcher = M.root .. "/bin/tingting-emulator"
   for port = 18800, 18999 do
     if port_free(port) then
       local p = io.popen(string.format("%q start --port %d 2>&1", launcher, port))
@@ -141,6 +148,24 @@ function M.faults() return admin("GET", "faults") end
 function M.requests() return admin("GET", "requests") end
 function M.clear_requests() admin("DELETE", "requests") end
 function M.state() return admin("GET", "state") end
+
+--- Requests to `path` (of `method`, when given) in the log since the last clear.
+function M.count(path, method)
+  local n = 0
+  for _, r in ipairs(M.requests()) do
+    if r.path == path and (method == nil or r.method == method) then n = n + 1 end
+  end
+  return n
+end
+
+--- A temporary file holding `content`, named with `ext`.
+function M.tmpfile(content, ext)
+  local path = os.tmpname() .. (ext or "")
+  local f = assert(io.open(path, "wb"))
+  f:write(content)
+  f:close()
+  return path
+end
 
 function M.login()
   local status, text = M.http("POST", "/api/accounts/login/",

@@ -16,24 +16,8 @@ local emu = require "spec.helpers.emulator"
 
 local M = {}
 
-local function repo_root()
-  local src = debug.getinfo(1, "S").source:gsub("^@", "")
-  local dir = src:match("^(.*)/spec/helpers/openresty%.lua$") or "."
-  if dir:sub(1, 1) ~= "/" then
-    local pwd = os.getenv("PWD") or io.popen("pwd"):read("l")
-    dir = (dir == "." or dir == "") and pwd or (pwd .. "/" .. dir:gsub("^%./", ""))
-  end
-  return dir
-end
-M.root = repo_root()
-
-local function port_free(port)
-  local s = socket.tcp()
-  s:setoption("reuseaddr", true)
-  local ok = s:bind("127.0.0.1", port)
-  s:close()
-  return ok ~= nil
-end
+M.root = emu.root
+local port_free = emu.port_free
 
 local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
@@ -206,13 +190,6 @@ function M.last_code(number)
   return nil
 end
 
---- Emulator requests to `path` (optionally of one method) since the last clear.
-function M.count(path, method)
-  local n = 0
-  for _, r in ipairs(emu.requests()) do
-    if r.path == path and (method == nil or r.method == method) then n = n + 1 end
-  end
-  return n
-end
+M.count = emu.count
 
 return M
