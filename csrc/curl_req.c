@@ -20,7 +20,7 @@ static const char FAIL_MAX_BODY[] = "max_body";
 
 /* Buffers ---------------------------------------------------------------- */
 
-static int buf_add(tt_buf *b, const char *p, size_t n) {
+int tt_buf_add(tt_buf *b, const char *p, size_t n) {
   if (n == 0) return 0;
   if (n > b->cap - b->len) {
     size_t cap = b->cap ? b->cap : 1024;
@@ -97,7 +97,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     x->fail = "the answer's headers exceeded 256 KB";
     return 0;
   }
-  if (buf_add(&x->head, p, len) != 0) {
+  if (tt_buf_add(&x->head, p, len) != 0) {
     x->fail = "out of memory";
     return 0;
   }
@@ -134,7 +134,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
     x->fail = FAIL_MAX_BODY;
     return 0;
   }
-  if (buf_add(&x->data, p, len) != 0) {
+  if (tt_buf_add(&x->data, p, len) != 0) {
     x->fail = "out of memory";
     return 0;
   }
@@ -185,6 +185,16 @@ fail:
   return rc;
 }
 
+static void drop_headers(tt_xfer *x) {
+  if (x->headers != NULL) {
+    if (x->easy != NULL) curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+    curl_slist_free_all(x->headers);
+    x->headers = NULL;
+  }
+  buf_free(&x->hlines);
+  buf_free(&x->want);
+}
+
 /* Releases what one request holds; an unfinished sink file is removed. */
 void tt_xfer_clear(tt_xfer *x) {
   if (x->mime != NULL) {
@@ -193,11 +203,9 @@ void tt_xfer_clear(tt_xfer *x) {
     curl_mime_free(x->mime);
     x->mime = NULL;
   }
-  if (x->headers != NULL) {
-    if (x->easy != NULL) curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-    curl_slist_free_all(x->headers);
-    x->headers = NULL;
-  }
+  /* The header list outlives the request (see tt_xfer_setup), unless one
+   * request's large headers would be kept. */
+  if (x->hlines.cap > TT_KEEP_BUF || x->want.cap > TT_KEEP_BUF) drop_headers(x);
   if (x->file != NULL) {
     fclose(x->file);
     x->file = NULL;
@@ -217,6 +225,7 @@ void tt_xfer_clear(tt_xfer *x) {
 
 void tt_xfer_free(tt_xfer *x) {
   tt_xfer_clear(x);
+  drop_headers(x);
   if (x->easy != NULL) curl_easy_cleanup(x->easy);
   x->easy = NULL;
   buf_free(&x->send);
@@ -241,52 +250,34 @@ static long to_ms(double s) {
   return ms < 1.0 ? 1L : (long)ms;
 }
 
-static double seconds(lua_State *L, int idx, const char *k, double dflt) {
-  double v = dflt;
-  if (field(L, idx, k) == LUA_TNUMBER) v = lua_tonumber(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-static int ieq(const char *a, const char *b) {
-  for (; *a && *b; a++, b++) {
-    char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-    char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-    if (ca != cb) return 0;
-  }
-  return *a == *b;
-}
-
-static CURLcode add_header(tt_xfer *x, const char *line) {
-  struct curl_slist *l = curl_slist_append(x->headers, line);
-  if (l == NULL) return CURLE_OUT_OF_MEMORY;
-  x->headers = l;
-  return CURLE_OK;
-}
-
-/* raw: a non-form body, for which libcurl would otherwise invent
- * "Content-Type: application/x-www-form-urlencoded". */
-static CURLcode build_headers(lua_State *L, tt_xfer *x, int idx, int raw) {
-  int top = lua_gettop(L), ctype = 0;
-  CURLcode rc = CURLE_OK;
-  if (field(L, idx, "headers") == LUA_TTABLE) {
-    int h = lua_gettop(L);
-    lua_pushnil(L);
-    while (rc == CURLE_OK && lua_next(L, h) != 0) {
-      const char *k = lua_tostring(L, -2), *v = lua_tostring(L, -1);
-      /* "Name;" is libcurl's way to send an empty value ("Name:" drops it). */
-      const char *line = *v ? lua_pushfstring(L, "%s: %s", k, v) : lua_pushfstring(L, "%s;", k);
-      if (ieq(k, "Content-Type")) ctype = 1;
-      rc = add_header(x, line);
-      lua_pop(L, 2);
+/* Puts the header lines laid out in x->want on the handle. The list of
+ * the previous request stays when the lines are the same (they mostly are:
+ * Accept, Authorization, Content-Type), which spares a list of allocations
+ * per request. A list is only freed once the handle holds its successor. */
+static CURLcode set_headers(tt_xfer *x) {
+  struct curl_slist *list = NULL, *l;
+  const char *p = x->want.p, *end = x->want.p + x->want.len;
+  CURLcode rc;
+  tt_buf swap;
+  if (x->want.len == x->hlines.len && (x->want.len == 0 || memcmp(x->want.p, x->hlines.p, x->want.len) == 0))
+    return CURLE_OK;
+  for (; p < end; p += strlen(p) + 1) {
+    if ((l = curl_slist_append(list, p)) == NULL) {
+      curl_slist_free_all(list);
+      return CURLE_OUT_OF_MEMORY;
     }
+    list = l;
   }
-  lua_settop(L, top);
-  /* The body goes at once: waiting for "100 Continue" costs a round trip
-   * (or a full second against servers that never send it). */
-  if (rc == CURLE_OK) rc = add_header(x, "Expect:");
-  if (rc == CURLE_OK && raw && !ctype) rc = add_header(x, "Content-Type:");
-  return rc;
+  if ((rc = curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, list)) != CURLE_OK) {
+    curl_slist_free_all(list);
+    return rc;
+  }
+  curl_slist_free_all(x->headers);
+  x->headers = list;
+  swap = x->hlines;
+  x->hlines = x->want;
+  x->want = swap;
+  return CURLE_OK;
 }
 
 /* Value parts of a non-idempotent form are read through a callback that
@@ -371,80 +362,80 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
  * Idempotent requests keep libcurl's replay, which is what makes keep-alive
  * reliable. spec/curl_transport_spec.lua proves both cases against a server
  * that processes the request and closes without answering. */
-CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n) {
+CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n, int copy_body) {
   CURL *e = x->easy;
   CURLcode rc = CURLE_OK;
   int top = lua_gettop(L), idem, form, raw, locked = 0, fresh;
-  const char *method;
+  tt_reqv v;
+  memset(&v, 0, sizeof v);
   idx = lua_absindex(L, idx);
-  tt_req_check(L, idx, n);
   tt_xfer_clear(x);
   x->max_body = o->max_body;
+  x->want.len = 0;
+  v.lines = &x->want;
+  tt_req_check(L, idx, n, &v);
+  if (v.oom) return CURLE_OUT_OF_MEMORY;
 
-  field(L, idx, "method");
-  method = lua_tostring(L, -1); /* stays on the stack: the table holds it anyway */
-  if (field(L, idx, "idempotent") == LUA_TBOOLEAN) idem = lua_toboolean(L, -1);
-  else idem = strcmp(method, "GET") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
-  lua_pop(L, 1);
+  if (v.idem >= 0) idem = v.idem;
+  else idem = strcmp(v.method, "GET") == 0 || strcmp(v.method, "PUT") == 0 || strcmp(v.method, "DELETE") == 0;
 
-  field(L, idx, "url");
-  SET(CURLOPT_URL, lua_tostring(L, -1));
-  lua_pop(L, 1);
+  SET(CURLOPT_URL, v.url);
 
-  if (field(L, idx, "sink") == LUA_TSTRING) {
-    size_t len;
-    const char *s = lua_tolstring(L, -1, &len);
+  if (v.sink != NULL) {
+    size_t len = v.sink_len;
     x->sink = malloc(2 * len + 7);
     if (x->sink == NULL) {
       rc = CURLE_OUT_OF_MEMORY;
       goto fail;
     }
-    memcpy(x->sink, s, len + 1);
+    memcpy(x->sink, v.sink, len + 1);
     x->part = x->sink + len + 1;
-    memcpy(x->part, s, len);
+    memcpy(x->part, v.sink, len);
     memcpy(x->part + len, ".part", 6);
   }
-  lua_pop(L, 1);
 
-  /* The body is copied: in t:many() Lua code runs between the start and
-   * the end of a transfer and could drop the only reference to it. */
-  raw = field(L, idx, "body") == LUA_TSTRING;
-  if (raw) {
-    size_t len;
-    const char *b = lua_tolstring(L, -1, &len);
-    if (buf_add(&x->send, b, len) != 0) {
+  /* In t:many() Lua code runs between the start and the end of a transfer
+   * and could drop the only reference to the body: it is copied there. */
+  raw = v.body != NULL;
+  if (raw && copy_body) {
+    if (tt_buf_add(&x->send, v.body, v.body_len) != 0) {
       rc = CURLE_OUT_OF_MEMORY;
       goto fail;
     }
     x->body.p = x->send.p;
-    x->body.len = len;
+  } else if (raw) {
+    x->body.p = v.body;
   }
-  lua_pop(L, 1);
+  x->body.len = raw ? v.body_len : 0;
   x->body.off = 0;
   x->body.rewind = idem;
 
-  form = field(L, idx, "form") == LUA_TTABLE;
-  lua_pop(L, 1);
+  form = v.form;
   if (form && (rc = build_form(L, x, idx, idem, &locked)) != CURLE_OK) goto fail;
 
   /* Every per-request option is set each time: the handle is reused for
    * keep-alive, and nothing may leak from the previous request. */
   if (form) {
     SET(CURLOPT_MIMEPOST, x->mime);
-  } else if (raw || (strcmp(method, "GET") != 0 && strcmp(method, "DELETE") != 0)) {
+  } else if (raw || (strcmp(v.method, "GET") != 0 && strcmp(v.method, "DELETE") != 0)) {
     raw = 1;
     SET(CURLOPT_POST, 1L);
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body.len);
   } else {
     SET(CURLOPT_HTTPGET, 1L);
   }
-  SET(CURLOPT_CUSTOMREQUEST, strcmp(method, form || raw ? "POST" : "GET") == 0 ? NULL : method);
+  SET(CURLOPT_CUSTOMREQUEST, strcmp(v.method, form || raw ? "POST" : "GET") == 0 ? NULL : v.method);
   fresh = !idem && (form ? locked == 0 : x->body.len == 0);
   SET(CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
-  SET(CURLOPT_TIMEOUT_MS, to_ms(seconds(L, idx, "timeout", o->timeout)));
-  SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(seconds(L, idx, "connect_timeout", o->connect_timeout)));
-  if ((rc = build_headers(L, x, idx, raw)) != CURLE_OK) goto fail;
-  SET(CURLOPT_HTTPHEADER, x->headers);
+  SET(CURLOPT_TIMEOUT_MS, to_ms(v.timeout > 0 ? v.timeout : o->timeout));
+  SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(v.connect_timeout > 0 ? v.connect_timeout : o->connect_timeout));
+  /* A body goes at once: waiting for "100 Continue" costs a round trip (or
+   * a full second against servers that never send it). A non-form body
+   * would otherwise get "Content-Type: application/x-www-form-urlencoded". */
+  if ((form || raw) && tt_buf_add(&x->want, "Expect:", 8) != 0) rc = CURLE_OUT_OF_MEMORY;
+  if (rc == CURLE_OK && raw && !v.ctype && tt_buf_add(&x->want, "Content-Type:", 14) != 0)
+    rc = CURLE_OUT_OF_MEMORY;
+  if (rc != CURLE_OK || (rc = set_headers(x)) != CURLE_OK) goto fail;
   lua_settop(L, top);
   return CURLE_OK;
 fail:
