@@ -313,7 +313,9 @@ static int core_parse(lua_State *L) {
     lua_pushvalue(L, 4);
     return 1;
   }
-  if (len > 0) {
+  if (len > 0 && tt_json_decode(L, body, len)) {
+    doc = lua_gettop(L);
+  } else if (len > 0) {
     lua_pushvalue(L, DECODE_IDX);
     lua_pushlstring(L, body, len);
     lua_call(L, 1, 1);
