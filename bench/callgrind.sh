@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Per-call cost split from instruction counts (repeatable on a noisy machine):
 # callgrind runs N calls of s:user() (GET) and of s:send_otp() (POST), and a
-# run with none; the difference divided by N is the cost of one call, and the
-# inclusive instructions of the C entry points split it into phases. The same
+# run with none; the difference divided by N is the cost of one call. With
+# the Lua collector stopped, the inclusive instructions of the C entry points
+# split it into phases; a run with the collector on adds its work. The same
 # for bench/bare_curl.c sending the same requests (the floor). Needs
 # TINGTING_EMULATOR_URL and build/bench/bare_curl.
 set -euo pipefail
@@ -12,7 +13,9 @@ url=${TINGTING_EMULATOR_URL:?start the emulator and set TINGTING_EMULATOR_URL}
 bare=${BARE_CURL:-build/bench/bare_curl}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-access=$(TINGTING_EMULATOR_URL=$url lua5.4 -e 'package.path="./?.lua;"..package.path; local emu = require "spec.helpers.emulator"; print((emu.login()))')
+access=$(TINGTING_EMULATOR_URL=$url lua5.4 -e 'package.path="./?.lua;"..package.path
+  local emu = require "spec.helpers.emulator"
+  emu.reset(); emu.config { latency_ms = 0, credits = 1e9 }; print((emu.login()))')
 export TT_ACCESS=$access TINGTING_EMULATOR_URL=$url
 
 # callgrind NAME CMD...: runs CMD under callgrind, leaves $out/NAME.txt
@@ -33,11 +36,13 @@ fn() {
 per() { echo $(( ($2 - $1) / N )); } # per-call difference of two counts
 
 printf 'Per call instruction counts (callgrind; %d calls minus none, after one warm-up call)\n' "$N"
+printf 'phases with the Lua collector stopped; its work for the garbage of a call is counted apart\n'
 printf '%-46s %12s %12s\n' "phase" "GET user" "POST otp"
-callgrind base lua5.4 bench/callgrind.lua 0 get
+callgrind base lua5.4 bench/callgrind.lua 0 get nogc
 declare -A R
 for op in get post; do
-  callgrind "$op" lua5.4 bench/callgrind.lua "$N" "$op"
+  callgrind "$op" lua5.4 bench/callgrind.lua "$N" "$op" nogc
+  callgrind "$op-gc" lua5.4 bench/callgrind.lua "$N" "$op" gc
   mapfile -t args < <(lua5.4 bench/wire.lua "$op")
   path=/api/accounts/user_details/
   [ "$op" = post ] && path=/api/system/send/otp/
@@ -48,13 +53,14 @@ for op in get post; do
   request=$(per "$(fn base curl_request)" "$(fn "$op" curl_request)")
   perform=$(per "$(fn base curl_easy_perform)" "$(fn "$op" curl_easy_perform)")
   parse=$(per "$(fn base core_parse)" "$(fn "$op" core_parse)")
-  R[$op,whole]=$whole
+  R[$op,whole]=$(per "$(total base)" "$(total "$op-gc")")
+  R[$op,gc]=$(( R[$op,whole] - whole ))
   R[$op,lua]=$(( whole - build - request - parse ))
   R[$op,build]=$build
   R[$op,setup]=$(( request - perform ))
   R[$op,perform]=$perform
   R[$op,parse]=$parse
-  R[$op,own]=$(( whole - perform ))
+  R[$op,own]=$(( R[$op,whole] - perform ))
   R[$op,bare]=$(per "$(total "bare0-$op")" "$(total "bare-$op")")
   R[$op,bareperform]=$(per "$(fn "bare0-$op" curl_easy_perform)" "$(fn "bare-$op" curl_easy_perform)")
 done
@@ -65,6 +71,7 @@ row "  core.build (validate, URL, headers, body)" build
 row "  transport outside libcurl (setup, finish)" setup
 row "  libcurl (curl_easy_perform)" perform
 row "  core.parse (decode, envelope, conversion)" parse
+row "  Lua collector (garbage of the call)" gc
 row "library's own work (whole call - libcurl)" own
 row "bare libcurl, same requests (whole program)" bare
 row "  of which curl_easy_perform" bareperform
