@@ -100,9 +100,15 @@ for _ = 1, ROUNDS do
     for _, c in ipairs(clients) do table.insert(c[op], c.run[op]()) end
   end
 end
+local function least(list, k)
+  local v = math.huge
+  for _, r in ipairs(list) do v = math.min(v, r[k]) end
+  return v
+end
 for _, c in ipairs(clients) do
   for _, op in ipairs { "get", "post" } do
-    c[op] = { wall = median(c[op], "wall"), cpu = median(c[op], "cpu"), rounds = c[op] }
+    c[op] = { wall = median(c[op], "wall"), cpu = median(c[op], "cpu"), rounds = c[op],
+      min_wall = least(c[op], "wall"), min_cpu = least(c[op], "cpu") }
   end
 end
 
@@ -145,3 +151,8 @@ print(("library / bare libcurl:    wall %.2fx / %.2fx (GET / POST), client CPU %
   (L.get.wall - B.get.wall) * 1e6, (L.post.wall - B.post.wall) * 1e6))
 print(("luasocket+cjson / library: wall %.2fx / %.2fx (GET / POST), client CPU %.2fx / %.2fx"):format(
   S.get.wall / L.get.wall, S.post.wall / L.post.wall, S.get.cpu / L.get.cpu, S.post.cpu / L.post.cpu))
+print(("the same from the quickest round of each: library / bare wall %.2fx / %.2fx, CPU %.2fx / %.2fx; " ..
+  "luasocket / library wall %.2fx / %.2fx, CPU %.2fx / %.2fx"):format(
+  L.get.min_wall / B.get.min_wall, L.post.min_wall / B.post.min_wall, L.get.min_cpu / B.get.min_cpu,
+  L.post.min_cpu / B.post.min_cpu, S.get.min_wall / L.get.min_wall, S.post.min_wall / L.post.min_wall,
+  S.get.min_cpu / L.get.min_cpu, S.post.min_cpu / L.post.min_cpu))

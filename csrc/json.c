@@ -136,7 +136,8 @@ static int string(jp *j) {
 }
 
 static int is_phone_key(const char *k) {
-  return strcmp(k, "number") == 0 || strcmp(k, "phone_number") == 0 || strcmp(k, "contact_number") == 0;
+  return (k[0] == 'n' && strcmp(k, "number") == 0) || (k[0] == 'p' && strcmp(k, "phone_number") == 0) ||
+         (k[0] == 'c' && strcmp(k, "contact_number") == 0);
 }
 
 /* Members are gathered on the stack first, so that each table is made at
