@@ -36,7 +36,7 @@ fn() {
 per() { echo $(( ($2 - $1) / N )); } # per-call difference of two counts
 
 printf 'Per call instruction counts (callgrind; %d calls minus none, after one warm-up call)\n' "$N"
-printf 'whole call with the Lua collector running; its phases with the collector stopped (within 1%% of it)\n'
+printf 'whole call counted with the Lua collector running, its phases with the collector stopped\n'
 printf '%-46s %12s %12s\n' "phase" "GET user" "POST otp"
 callgrind base lua5.4 bench/callgrind.lua 0 get nogc
 declare -A R

@@ -5,8 +5,9 @@
 -- and the curl command per call. Run by `make bench`, or:
 --   TINGTING_EMULATOR_URL=http://127.0.0.1:8787 lua5.4 bench/percall.lua [N] [ROUNDS]
 -- N calls per client and request, in ROUNDS interleaved rounds (library, bare
--- libcurl, luasocket, one after the other, then again): the machine's noise
--- falls on every client alike, and the medians of the rounds are reported.
+-- libcurl, luasocket, one after the other, then again, in turns): the
+-- machine's noise falls on every client alike; the medians of the rounds are
+-- reported, and the ratios are medians of the ratios within each round.
 package.path = "./lua/?.lua;./lua/?/init.lua;./?.lua;" .. package.path
 package.cpath = "./build/lua5.4/?.so;" .. package.cpath
 local tingting = require "tingting"
@@ -18,7 +19,7 @@ local ltn12 = require "ltn12"
 local cjson = require "cjson"
 
 local N = tonumber(arg[1]) or 2100
-local ROUNDS = tonumber(arg[2]) or 7
+local ROUNDS = tonumber(arg[2]) or 21
 local n = math.max(1, N // ROUNDS)
 local BARE = os.getenv("BARE_CURL") or "build/bench/bare_curl"
 local base = emu.url()
@@ -95,11 +96,29 @@ local clients = {
   { name = "luasocket + cjson", run = ls },
 }
 for _, c in ipairs(clients) do c.get, c.post = {}, {} end
-for _ = 1, ROUNDS do
+for r = 1, ROUNDS do
   for _, op in ipairs { "get", "post" } do
-    for _, c in ipairs(clients) do table.insert(c[op], c.run[op]()) end
+    -- the order turns from round to round, so that none always goes first
+    for k = 0, #clients - 1 do
+      local c = clients[(r + k - 1) % #clients + 1]
+      c[op][r] = c.run[op]()
+    end
   end
 end
+-- ratios within each round (measured milliseconds apart, under the same
+-- load), then their median: steadier than the ratio of the medians
+local function ratio(a, b, op, k)
+  local v = {}
+  for r = 1, ROUNDS do v[r] = { x = a[op][r][k] / b[op][r][k] } end
+  return median(v, "x")
+end
+local L, B, S = clients[1], clients[2], clients[3]
+local R = {}
+for _, op in ipairs { "get", "post" } do
+  R[op] = { lib_bare_wall = ratio(L, B, op, "wall"), lib_bare_cpu = ratio(L, B, op, "cpu"),
+    ls_lib_wall = ratio(S, L, op, "wall"), ls_lib_cpu = ratio(S, L, op, "cpu") }
+end
+
 local function least(list, k)
   local v = math.huge
   for _, r in ipairs(list) do v = math.min(v, r[k]) end
@@ -126,7 +145,6 @@ local cli_row = {
 }
 s:close()
 
-local L, B, S = clients[1], clients[2], clients[3]
 local function us(v) return ("%.1fus"):format(v * 1e6) end
 print(("Per call, sequential, emulator latency 0: %d rounds of %d calls per client and request, " ..
   "interleaved; medians of the rounds (curl CLI: %d calls, one round)"):format(ROUNDS, n, n_cli))
@@ -145,13 +163,13 @@ local function spread(c, op, k)
 end
 print(("spread of the rounds (GET wall): library %s, bare %s, luasocket %s"):format(
   spread(L, "get", "wall"), spread(B, "get", "wall"), spread(S, "get", "wall")))
-print(("library / bare libcurl:    wall %.2fx / %.2fx (GET / POST), client CPU %.2fx / %.2fx; " ..
-  "wall over the floor %+.1fus / %+.1fus"):format(
-  L.get.wall / B.get.wall, L.post.wall / B.post.wall, L.get.cpu / B.get.cpu, L.post.cpu / B.post.cpu,
+print(("library / bare libcurl:    wall %.2fx / %.2fx (GET / POST), client CPU %.2fx / %.2fx " ..
+  "(medians of the per-round ratios); wall over the floor %+.1fus / %+.1fus"):format(
+  R.get.lib_bare_wall, R.post.lib_bare_wall, R.get.lib_bare_cpu, R.post.lib_bare_cpu,
   (L.get.wall - B.get.wall) * 1e6, (L.post.wall - B.post.wall) * 1e6))
 print(("luasocket+cjson / library: wall %.2fx / %.2fx (GET / POST), client CPU %.2fx / %.2fx"):format(
-  S.get.wall / L.get.wall, S.post.wall / L.post.wall, S.get.cpu / L.get.cpu, S.post.cpu / L.post.cpu))
-print(("the same from the quickest round of each: library / bare wall %.2fx / %.2fx, CPU %.2fx / %.2fx; " ..
+  R.get.ls_lib_wall, R.post.ls_lib_wall, R.get.ls_lib_cpu, R.post.ls_lib_cpu))
+print(("quickest round of each:    library / bare wall %.2fx / %.2fx, CPU %.2fx / %.2fx; " ..
   "luasocket / library wall %.2fx / %.2fx, CPU %.2fx / %.2fx"):format(
   L.get.min_wall / B.get.min_wall, L.post.min_wall / B.post.min_wall, L.get.min_cpu / B.get.min_cpu,
   L.post.min_cpu / B.post.min_cpu, S.get.min_wall / L.get.min_wall, S.post.min_wall / L.post.min_wall,

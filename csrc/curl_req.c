@@ -15,8 +15,10 @@
 /* Buffers grown past this by one large answer are released afterwards. */
 #define TT_KEEP_BUF (1024u * 1024u)
 
-/* Our reason for aborting a transfer when the answer is too large. */
+/* Our reasons for aborting a transfer: the answer is too large; libcurl
+ * was about to resend a request that goes once. */
 static const char FAIL_MAX_BODY[] = "max_body";
+static const char FAIL_RESEND[] = "resend";
 
 /* Buffers ---------------------------------------------------------------- */
 
@@ -79,10 +81,15 @@ static int on_seek(void *ud, curl_off_t offset, int origin) {
  * the first request byte is written: while it has never been called, the
  * server cannot have seen this request. That is the only sound basis for
  * err.sent = false; error codes alone cannot tell a first attempt from an
- * internal retry. */
+ * internal retry. A second call is libcurl about to resend the request,
+ * which a request sent only once refuses (see "Resends" below). */
 static int on_prereq(void *ud, char *ip, char *local, int port, int lport) {
   tt_xfer *x = ud;
   (void)ip, (void)local, (void)port, (void)lport;
+  if (x->once && x->prereqs > 0) {
+    x->fail = FAIL_RESEND;
+    return CURL_PREREQFUNC_ABORT;
+  }
   x->prereqs++;
   return CURL_PREREQFUNC_OK;
 }
@@ -218,7 +225,7 @@ void tt_xfer_clear(tt_xfer *x) {
   buf_reset(&x->head);
   x->body.p = NULL;
   x->body.len = x->body.off = 0;
-  x->decided = x->prereqs = x->fail_errno = 0;
+  x->decided = x->prereqs = x->fail_errno = x->once = 0;
   x->fail = NULL;
   x->errbuf[0] = '\0';
 }
@@ -348,20 +355,21 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
  * by the server while idle. But the server may also have received and
  * processed the request and died (or been cut off) before answering; for a
  * non-idempotent request (send an OTP, begin a campaign) the replay then
- * acts twice. When any body byte had gone out, the replay must first rewind
- * the body (Curl_readrewind): POSTFIELDS needs no rewind and is replayed
- * silently, a mime body rewinds itself, but a body read through
- * CURLOPT_READFUNCTION is rewound by CURLOPT_SEEKFUNCTION, and ours answers
- * CURL_SEEKFUNC_CANTSEEK for a non-idempotent request: the transfer fails
- * with CURLE_SEND_FAIL_REWIND instead of replaying, and is reported as an
- * ambiguous failure (sent = true). In a mime body the value parts go through
- * the same callback, and one unrewindable part makes the whole form
- * unrewindable. A request with no body byte of ours to lock (no body, an
- * empty one, a form of files only) would be replayed unchecked, so it takes
- * a fresh connection instead: libcurl never replays on a new connection.
- * Idempotent requests keep libcurl's replay, which is what makes keep-alive
- * reliable. spec/curl_transport_spec.lua proves both cases against a server
- * that processes the request and closes without answering. */
+ * acts twice. A body (CURLOPT_POSTFIELDS, sent with the headers in one
+ * write) is replayed silently, but every attempt first passes
+ * CURLOPT_PREREQFUNCTION, and ours refuses a second attempt of a
+ * non-idempotent request: the transfer fails instead of replaying, and is
+ * reported as an ambiguous failure (sent = true, code
+ * CURLE_SEND_FAIL_REWIND). A mime body must first rewind (Curl_readrewind):
+ * its value parts go through CURLOPT_SEEKFUNCTION, ours answers
+ * CURL_SEEKFUNC_CANTSEEK for a non-idempotent request, and one unrewindable
+ * part makes the whole form unrewindable (CURLE_SEND_FAIL_REWIND). A
+ * non-idempotent request with no body byte of ours (no body, an empty one,
+ * a form of files only) takes a fresh connection, on which libcurl never
+ * replays. Idempotent requests keep libcurl's replay, which is what makes
+ * keep-alive reliable. spec/curl_transport_spec.lua and
+ * spec/09_retry_policy_spec.lua prove both cases against a server that
+ * processes the request and closes without answering. */
 CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n, int copy_body) {
   CURL *e = x->easy;
   CURLcode rc = CURLE_OK;
@@ -414,14 +422,20 @@ CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int 
   if (form && (rc = build_form(L, x, idx, idem, &locked)) != CURLE_OK) goto fail;
 
   /* Every per-request option is set each time: the handle is reused for
-   * keep-alive, and nothing may leak from the previous request. */
+   * keep-alive, and nothing may leak from the previous request. A body goes
+   * as CURLOPT_POSTFIELDS, with the headers in one write (a read callback
+   * made it a second write, and the server a second wakeup). */
   if (form) {
+    SET(CURLOPT_POSTFIELDS, (char *)NULL);
     SET(CURLOPT_MIMEPOST, x->mime);
   } else if (raw || (strcmp(v.method, "GET") != 0 && strcmp(v.method, "DELETE") != 0)) {
     raw = 1;
     SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDS, x->body.len > 0 ? x->body.p : "");
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body.len);
+    x->once = !idem;
   } else {
+    SET(CURLOPT_POSTFIELDS, (char *)NULL);
     SET(CURLOPT_HTTPGET, 1L);
   }
   SET(CURLOPT_CUSTOMREQUEST, strcmp(v.method, form || raw ? "POST" : "GET") == 0 ? NULL : v.method);
@@ -510,15 +524,16 @@ static void push_headers(lua_State *L, tt_buf *h) {
 
 static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
   char msg[CURL_ERROR_SIZE + 128];
+  if (x->fail == FAIL_RESEND) rc = CURLE_SEND_FAIL_REWIND; /* the code it had before POSTFIELDS */
   if (x->fail == FAIL_MAX_BODY) {
     snprintf(msg, sizeof msg, "the answer exceeded max_body (%zu bytes)", x->max_body);
+  } else if (rc == CURLE_SEND_FAIL_REWIND) {
+    snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
+                              "been processed, and was not resent as it is not idempotent");
   } else if (x->fail != NULL && x->fail_errno != 0) {
     snprintf(msg, sizeof msg, "%s: %s", x->fail, strerror(x->fail_errno));
   } else if (x->fail != NULL) {
     snprintf(msg, sizeof msg, "%s", x->fail);
-  } else if (rc == CURLE_SEND_FAIL_REWIND) {
-    snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
-                              "been processed, and was not resent as it is not idempotent");
   } else {
     /* libcurl's own words; they name hosts and addresses, never headers */
     snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));

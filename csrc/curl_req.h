@@ -69,6 +69,7 @@ typedef struct tt_xfer {
   FILE *file;           /* open .part while a 2xx body streams to it */
   int decided;          /* first body byte seen: memory or file chosen */
   int prereqs;          /* times libcurl was about to send the request */
+  int once;             /* a body request that libcurl may not resend */
   const char *fail;     /* our own reason for aborting, or NULL */
   int fail_errno;
   int index;            /* curl_multi.c: 1-based index in the batch, 0 = idle */
