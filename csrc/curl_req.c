@@ -263,7 +263,7 @@ static long to_ms(double s) {
  * per request. A list is only freed once the handle holds its successor. */
 static CURLcode set_headers(tt_xfer *x) {
   struct curl_slist *list = NULL, *l;
-  const char *p = x->want.p, *end = x->want.p + x->want.len;
+  const char *p = x->want.p, *end = p != NULL ? p + x->want.len : NULL; /* no headers yet: NULL */
   CURLcode rc;
   tt_buf swap;
   if (x->want.len == x->hlines.len && (x->want.len == 0 || memcmp(x->want.p, x->hlines.p, x->want.len) == 0))
@@ -467,7 +467,7 @@ static void trim_end(char *s) {
 /* Header names lowercased, repeated headers joined with ", " (RFC 9110
  * 5.3), obsolete line folding joined with a space. */
 static void push_headers(lua_State *L, tt_buf *h) {
-  char *p = h->p, *end = h->p + h->len, *last = NULL;
+  char *p = h->p, *end = p != NULL ? p + h->len : NULL, *last = NULL;
   size_t lastlen = 0;
   int t;
   lua_createtable(L, 0, 8);
