@@ -311,6 +311,19 @@ static void push_path(lua_State *L, const tt_endpoint *ep, int vals) {
   const char *brace = strchr(ep->path, '{');
   luaL_Buffer b;
   int q = 0;
+  if (brace == NULL) { /* a fixed path, unless a query goes with it */
+    for (f = ep->fields; f->name != NULL && !q; f++) {
+      if (!(f->flags & TT_QUERY)) continue;
+      lua_getfield(L, vals, f->name);
+      q = !lua_isnil(L, -1);
+      lua_pop(L, 1);
+    }
+    if (!q) {
+      lua_pushstring(L, ep->path);
+      return;
+    }
+    q = 0;
+  }
   luaL_buffinit(L, &b);
   if (brace != NULL) {
     const char *close = strchr(brace, '}');
@@ -368,7 +381,8 @@ static int core_build(lua_State *L) {
       }
     }
   }
-  lua_newtable(L);
+  for (f = ep->fields; f->name != NULL; f++) {}
+  lua_createtable(L, 0, (int)(f - ep->fields)); /* at its final size */
   vals = lua_gettop(L);
   for (f = ep->fields; f->name != NULL; f++) {
     if (lua_istable(L, 3)) lua_getfield(L, 3, f->name);

@@ -32,21 +32,39 @@ static int has_crlf(const char *s, size_t len) {
   return memchr(s, '\r', len) || memchr(s, '\n', len) || memchr(s, '\0', len);
 }
 
-/* Header names are named in errors, values never (they carry tokens). */
-static void check_headers(lua_State *L, int idx, int n) {
+static int ieq(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+    char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+    if (ca != cb) return 0;
+  }
+  return *a == *b;
+}
+
+/* Header names are named in errors, values never (they carry tokens). With
+ * v, the same pass lays out libcurl's header lines: "Name: value", or
+ * "Name;" for an empty value ("Name:" would drop the header). */
+static void check_headers(lua_State *L, int idx, int n, tt_reqv *v) {
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {
     size_t klen, vlen;
-    const char *k, *v;
+    const char *k, *val;
     if (lua_type(L, -2) != LUA_TSTRING) req_error(L, n, "headers", "names must be strings");
     k = lua_tolstring(L, -2, &klen);
     if (lua_type(L, -1) != LUA_TSTRING)
       req_error(L, n, "headers", lua_pushfstring(L, "value of '%s' must be a string", k));
-    v = lua_tolstring(L, -1, &vlen);
+    val = lua_tolstring(L, -1, &vlen);
     if (klen == 0 || has_crlf(k, klen) || memchr(k, ':', klen) || memchr(k, ' ', klen))
       req_error(L, n, "headers", lua_pushfstring(L, "invalid header name '%s'", k));
-    if (has_crlf(v, vlen))
+    if (has_crlf(val, vlen))
       req_error(L, n, "headers", lua_pushfstring(L, "value of '%s' contains a line break", k));
+    if (v != NULL) {
+      if (ieq(k, "Content-Type")) v->ctype = 1;
+      if (tt_buf_add(v->lines, k, klen) != 0 ||
+          (vlen > 0 ? tt_buf_add(v->lines, ": ", 2) != 0 || tt_buf_add(v->lines, val, vlen + 1) != 0
+                    : tt_buf_add(v->lines, ";", 2) != 0))
+        v->oom = 1;
+    }
     lua_pop(L, 1);
   }
 }
@@ -74,17 +92,20 @@ static void check_form(lua_State *L, int idx, int n) {
   }
 }
 
-static void check_seconds(lua_State *L, int idx, const char *k, int n) {
+/* *out: the seconds given, or 0 when none are */
+static void check_seconds(lua_State *L, int idx, const char *k, int n, double *out) {
   int t = field(L, idx, k);
   if (t != LUA_TNIL && !(t == LUA_TNUMBER && lua_tonumber(L, -1) > 0))
     req_error(L, n, k, "expected a positive number of seconds");
+  if (out != NULL) *out = t == LUA_TNUMBER ? (double)lua_tonumber(L, -1) : 0;
   lua_pop(L, 1);
 }
 
 /* Raises on a malformed request table (a programmer error). n > 0 names
- * the request as reqs[n] in messages. */
-void tt_req_check(lua_State *L, int idx, int n) {
-  int top = lua_gettop(L), i, body, form;
+ * the request as reqs[n] in messages. With v, also returns what it read
+ * (strings held by the table) and the header lines, in one pass. */
+void tt_req_check(lua_State *L, int idx, int n, tt_reqv *v) {
+  int top = lua_gettop(L), i, body, form, t;
   const char *m;
   idx = lua_absindex(L, idx);
   if (!lua_istable(L, idx)) {
@@ -96,20 +117,29 @@ void tt_req_check(lua_State *L, int idx, int n) {
   for (i = 0; METHODS[i] != NULL && strcmp(METHODS[i], m) != 0; i++) {}
   if (METHODS[i] == NULL) req_error(L, n, "method", "expected GET, POST, PUT, DELETE or PATCH");
   if (field(L, idx, "url") != LUA_TSTRING) req_error(L, n, "url", "expected a string");
-  if (field(L, idx, "headers") == LUA_TTABLE) check_headers(L, lua_gettop(L), n);
+  if (v != NULL) {
+    v->method = m;
+    v->url = lua_tostring(L, -1);
+  }
+  if (field(L, idx, "headers") == LUA_TTABLE) check_headers(L, lua_gettop(L), n, v);
   else if (!lua_isnil(L, -1)) req_error(L, n, "headers", "expected a table");
   body = field(L, idx, "body");
   if (body != LUA_TNIL && body != LUA_TSTRING) req_error(L, n, "body", "expected a string");
+  if (v != NULL && body == LUA_TSTRING) v->body = lua_tolstring(L, -1, &v->body_len);
   form = field(L, idx, "form");
   if (form == LUA_TTABLE) check_form(L, lua_gettop(L), n);
   else if (form != LUA_TNIL) req_error(L, n, "form", "expected a list of parts");
   if (form != LUA_TNIL && body != LUA_TNIL) req_error(L, n, "form", "form and body are exclusive");
-  if (!(field(L, idx, "sink") == LUA_TSTRING || lua_isnil(L, -1)))
-    req_error(L, n, "sink", "expected a path string");
-  if (!(field(L, idx, "idempotent") == LUA_TBOOLEAN || lua_isnil(L, -1)))
+  if ((t = field(L, idx, "sink")) != LUA_TSTRING && t != LUA_TNIL) req_error(L, n, "sink", "expected a path string");
+  if (v != NULL && t == LUA_TSTRING) v->sink = lua_tolstring(L, -1, &v->sink_len);
+  if ((t = field(L, idx, "idempotent")) != LUA_TBOOLEAN && t != LUA_TNIL)
     req_error(L, n, "idempotent", "expected a boolean");
-  check_seconds(L, idx, "timeout", n);
-  check_seconds(L, idx, "connect_timeout", n);
+  if (v != NULL) {
+    v->idem = t == LUA_TBOOLEAN ? lua_toboolean(L, -1) : -1;
+    v->form = form == LUA_TTABLE;
+  }
+  check_seconds(L, idx, "timeout", n, v ? &v->timeout : NULL);
+  check_seconds(L, idx, "connect_timeout", n, v ? &v->connect_timeout : NULL);
   lua_settop(L, top);
 }
 
@@ -204,7 +234,11 @@ static int curl_new(lua_State *L) {
     lua_pop(L, 2);
   }
   lua_settop(L, 1);
-  if (user_agent == NULL) user_agent = lua_pushfstring(L, "tingting-lua/0.1.0 %s", curl_version());
+  /* Not curl_version(): its list of every linked library (some 190 bytes)
+   * goes through libcurl's byte-at-a-time printf twice per request, which
+   * cost more than a third of curl_easy_perform (bench/README.md). */
+  if (user_agent == NULL)
+    user_agent = lua_pushfstring(L, "tingting-lua/0.1.0 libcurl/%s", curl_version_info(CURLVERSION_NOW)->version);
   /* Zeroed and given its metatable before owning anything: if a step below
    * fails, __gc frees what was made. */
   t = tt_newuserdata(L, sizeof *t);
@@ -225,7 +259,9 @@ static int curl_new(lua_State *L) {
 /* t:request(req) -> status, body, headers | nil, err */
 static int curl_request(lua_State *L) {
   tt_curl *t = tt_curl_check(L, 1);
-  CURLcode rc = tt_xfer_setup(L, &t->one, &t->o, 2, 0);
+  /* No Lua runs until the transfer is over: the body is sent from the
+   * request's own string, which the table on our stack keeps alive. */
+  CURLcode rc = tt_xfer_setup(L, &t->one, &t->o, 2, 0, 0);
   if (rc == CURLE_OK) rc = curl_easy_perform(t->one.easy);
   return tt_xfer_finish(L, &t->one, rc);
 }

@@ -37,7 +37,7 @@ static void fill(lua_State *L, batch *b, tt_xfer *x) {
     int i = b->next++;
     CURLcode rc;
     lua_rawgeti(L, A_REQS, i);
-    rc = tt_xfer_setup(L, x, &b->t->o, lua_gettop(L), i);
+    rc = tt_xfer_setup(L, x, &b->t->o, lua_gettop(L), i, 1);
     lua_pop(L, 1);
     if (rc == CURLE_OK) {
       CURLMcode mc = curl_multi_add_handle(b->t->multi, x->easy);
@@ -146,7 +146,7 @@ int tt_curl_many(lua_State *L) {
   /* Every request is checked before the first one starts. */
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 2, i);
-    tt_req_check(L, -1, i);
+    tt_req_check(L, -1, i, NULL);
     lua_pop(L, 1);
   }
   conc = lua_tonumber(L, 3) < n ? (int)lua_tonumber(L, 3) : n;

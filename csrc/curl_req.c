@@ -15,12 +15,14 @@
 /* Buffers grown past this by one large answer are released afterwards. */
 #define TT_KEEP_BUF (1024u * 1024u)
 
-/* Our reason for aborting a transfer when the answer is too large. */
+/* Our reasons for aborting a transfer: the answer is too large; libcurl
+ * was about to resend a request that goes once. */
 static const char FAIL_MAX_BODY[] = "max_body";
+static const char FAIL_RESEND[] = "resend";
 
 /* Buffers ---------------------------------------------------------------- */
 
-static int buf_add(tt_buf *b, const char *p, size_t n) {
+int tt_buf_add(tt_buf *b, const char *p, size_t n) {
   if (n == 0) return 0;
   if (n > b->cap - b->len) {
     size_t cap = b->cap ? b->cap : 1024;
@@ -79,10 +81,15 @@ static int on_seek(void *ud, curl_off_t offset, int origin) {
  * the first request byte is written: while it has never been called, the
  * server cannot have seen this request. That is the only sound basis for
  * err.sent = false; error codes alone cannot tell a first attempt from an
- * internal retry. */
+ * internal retry. A second call is libcurl about to resend the request,
+ * which a request sent only once refuses (see "Resends" below). */
 static int on_prereq(void *ud, char *ip, char *local, int port, int lport) {
   tt_xfer *x = ud;
   (void)ip, (void)local, (void)port, (void)lport;
+  if (x->once && x->prereqs > 0) {
+    x->fail = FAIL_RESEND;
+    return CURL_PREREQFUNC_ABORT;
+  }
   x->prereqs++;
   return CURL_PREREQFUNC_OK;
 }
@@ -97,7 +104,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     x->fail = "the answer's headers exceeded 256 KB";
     return 0;
   }
-  if (buf_add(&x->head, p, len) != 0) {
+  if (tt_buf_add(&x->head, p, len) != 0) {
     x->fail = "out of memory";
     return 0;
   }
@@ -134,7 +141,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
     x->fail = FAIL_MAX_BODY;
     return 0;
   }
-  if (buf_add(&x->data, p, len) != 0) {
+  if (tt_buf_add(&x->data, p, len) != 0) {
     x->fail = "out of memory";
     return 0;
   }
@@ -185,6 +192,16 @@ fail:
   return rc;
 }
 
+static void drop_headers(tt_xfer *x) {
+  if (x->headers != NULL) {
+    if (x->easy != NULL) curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+    curl_slist_free_all(x->headers);
+    x->headers = NULL;
+  }
+  buf_free(&x->hlines);
+  buf_free(&x->want);
+}
+
 /* Releases what one request holds; an unfinished sink file is removed. */
 void tt_xfer_clear(tt_xfer *x) {
   if (x->mime != NULL) {
@@ -193,11 +210,9 @@ void tt_xfer_clear(tt_xfer *x) {
     curl_mime_free(x->mime);
     x->mime = NULL;
   }
-  if (x->headers != NULL) {
-    if (x->easy != NULL) curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-    curl_slist_free_all(x->headers);
-    x->headers = NULL;
-  }
+  /* The header list outlives the request (see tt_xfer_setup), unless one
+   * request's large headers would be kept. */
+  if (x->hlines.cap > TT_KEEP_BUF || x->want.cap > TT_KEEP_BUF) drop_headers(x);
   if (x->file != NULL) {
     fclose(x->file);
     x->file = NULL;
@@ -210,13 +225,14 @@ void tt_xfer_clear(tt_xfer *x) {
   buf_reset(&x->head);
   x->body.p = NULL;
   x->body.len = x->body.off = 0;
-  x->decided = x->prereqs = x->fail_errno = 0;
+  x->decided = x->prereqs = x->fail_errno = x->once = 0;
   x->fail = NULL;
   x->errbuf[0] = '\0';
 }
 
 void tt_xfer_free(tt_xfer *x) {
   tt_xfer_clear(x);
+  drop_headers(x);
   if (x->easy != NULL) curl_easy_cleanup(x->easy);
   x->easy = NULL;
   buf_free(&x->send);
@@ -241,52 +257,34 @@ static long to_ms(double s) {
   return ms < 1.0 ? 1L : (long)ms;
 }
 
-static double seconds(lua_State *L, int idx, const char *k, double dflt) {
-  double v = dflt;
-  if (field(L, idx, k) == LUA_TNUMBER) v = lua_tonumber(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-static int ieq(const char *a, const char *b) {
-  for (; *a && *b; a++, b++) {
-    char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-    char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-    if (ca != cb) return 0;
-  }
-  return *a == *b;
-}
-
-static CURLcode add_header(tt_xfer *x, const char *line) {
-  struct curl_slist *l = curl_slist_append(x->headers, line);
-  if (l == NULL) return CURLE_OUT_OF_MEMORY;
-  x->headers = l;
-  return CURLE_OK;
-}
-
-/* raw: a non-form body, for which libcurl would otherwise invent
- * "Content-Type: application/x-www-form-urlencoded". */
-static CURLcode build_headers(lua_State *L, tt_xfer *x, int idx, int raw) {
-  int top = lua_gettop(L), ctype = 0;
-  CURLcode rc = CURLE_OK;
-  if (field(L, idx, "headers") == LUA_TTABLE) {
-    int h = lua_gettop(L);
-    lua_pushnil(L);
-    while (rc == CURLE_OK && lua_next(L, h) != 0) {
-      const char *k = lua_tostring(L, -2), *v = lua_tostring(L, -1);
-      /* "Name;" is libcurl's way to send an empty value ("Name:" drops it). */
-      const char *line = *v ? lua_pushfstring(L, "%s: %s", k, v) : lua_pushfstring(L, "%s;", k);
-      if (ieq(k, "Content-Type")) ctype = 1;
-      rc = add_header(x, line);
-      lua_pop(L, 2);
+/* Puts the header lines laid out in x->want on the handle. The list of
+ * the previous request stays when the lines are the same (they mostly are:
+ * Accept, Authorization, Content-Type), which spares a list of allocations
+ * per request. A list is only freed once the handle holds its successor. */
+static CURLcode set_headers(tt_xfer *x) {
+  struct curl_slist *list = NULL, *l;
+  const char *p = x->want.p, *end = p != NULL ? p + x->want.len : NULL; /* no headers yet: NULL */
+  CURLcode rc;
+  tt_buf swap;
+  if (x->want.len == x->hlines.len && (x->want.len == 0 || memcmp(x->want.p, x->hlines.p, x->want.len) == 0))
+    return CURLE_OK;
+  for (; p < end; p += strlen(p) + 1) {
+    if ((l = curl_slist_append(list, p)) == NULL) {
+      curl_slist_free_all(list);
+      return CURLE_OUT_OF_MEMORY;
     }
+    list = l;
   }
-  lua_settop(L, top);
-  /* The body goes at once: waiting for "100 Continue" costs a round trip
-   * (or a full second against servers that never send it). */
-  if (rc == CURLE_OK) rc = add_header(x, "Expect:");
-  if (rc == CURLE_OK && raw && !ctype) rc = add_header(x, "Content-Type:");
-  return rc;
+  if ((rc = curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, list)) != CURLE_OK) {
+    curl_slist_free_all(list);
+    return rc;
+  }
+  curl_slist_free_all(x->headers);
+  x->headers = list;
+  swap = x->hlines;
+  x->hlines = x->want;
+  x->want = swap;
+  return CURLE_OK;
 }
 
 /* Value parts of a non-idempotent form are read through a callback that
@@ -357,94 +355,101 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
  * by the server while idle. But the server may also have received and
  * processed the request and died (or been cut off) before answering; for a
  * non-idempotent request (send an OTP, begin a campaign) the replay then
- * acts twice. When any body byte had gone out, the replay must first rewind
- * the body (Curl_readrewind): POSTFIELDS needs no rewind and is replayed
- * silently, a mime body rewinds itself, but a body read through
- * CURLOPT_READFUNCTION is rewound by CURLOPT_SEEKFUNCTION, and ours answers
- * CURL_SEEKFUNC_CANTSEEK for a non-idempotent request: the transfer fails
- * with CURLE_SEND_FAIL_REWIND instead of replaying, and is reported as an
- * ambiguous failure (sent = true). In a mime body the value parts go through
- * the same callback, and one unrewindable part makes the whole form
- * unrewindable. A request with no body byte of ours to lock (no body, an
- * empty one, a form of files only) would be replayed unchecked, so it takes
- * a fresh connection instead: libcurl never replays on a new connection.
- * Idempotent requests keep libcurl's replay, which is what makes keep-alive
- * reliable. spec/curl_transport_spec.lua proves both cases against a server
- * that processes the request and closes without answering. */
-CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n) {
+ * acts twice. A body (CURLOPT_POSTFIELDS, sent with the headers in one
+ * write) is replayed silently, but every attempt first passes
+ * CURLOPT_PREREQFUNCTION, and ours refuses a second attempt of a
+ * non-idempotent request: the transfer fails instead of replaying, and is
+ * reported as an ambiguous failure (sent = true, code
+ * CURLE_SEND_FAIL_REWIND). A mime body must first rewind (Curl_readrewind):
+ * its value parts go through CURLOPT_SEEKFUNCTION, ours answers
+ * CURL_SEEKFUNC_CANTSEEK for a non-idempotent request, and one unrewindable
+ * part makes the whole form unrewindable (CURLE_SEND_FAIL_REWIND). A
+ * non-idempotent request with no body byte of ours (no body, an empty one,
+ * a form of files only) takes a fresh connection, on which libcurl never
+ * replays. Idempotent requests keep libcurl's replay, which is what makes
+ * keep-alive reliable. spec/curl_transport_spec.lua and
+ * spec/09_retry_policy_spec.lua prove both cases against a server that
+ * processes the request and closes without answering. */
+CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n, int copy_body) {
   CURL *e = x->easy;
   CURLcode rc = CURLE_OK;
   int top = lua_gettop(L), idem, form, raw, locked = 0, fresh;
-  const char *method;
+  tt_reqv v;
+  memset(&v, 0, sizeof v);
   idx = lua_absindex(L, idx);
-  tt_req_check(L, idx, n);
   tt_xfer_clear(x);
   x->max_body = o->max_body;
+  x->want.len = 0;
+  v.lines = &x->want;
+  tt_req_check(L, idx, n, &v);
+  if (v.oom) return CURLE_OUT_OF_MEMORY;
 
-  field(L, idx, "method");
-  method = lua_tostring(L, -1); /* stays on the stack: the table holds it anyway */
-  if (field(L, idx, "idempotent") == LUA_TBOOLEAN) idem = lua_toboolean(L, -1);
-  else idem = strcmp(method, "GET") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
-  lua_pop(L, 1);
+  if (v.idem >= 0) idem = v.idem;
+  else idem = strcmp(v.method, "GET") == 0 || strcmp(v.method, "PUT") == 0 || strcmp(v.method, "DELETE") == 0;
 
-  field(L, idx, "url");
-  SET(CURLOPT_URL, lua_tostring(L, -1));
-  lua_pop(L, 1);
+  SET(CURLOPT_URL, v.url);
 
-  if (field(L, idx, "sink") == LUA_TSTRING) {
-    size_t len;
-    const char *s = lua_tolstring(L, -1, &len);
+  if (v.sink != NULL) {
+    size_t len = v.sink_len;
     x->sink = malloc(2 * len + 7);
     if (x->sink == NULL) {
       rc = CURLE_OUT_OF_MEMORY;
       goto fail;
     }
-    memcpy(x->sink, s, len + 1);
+    memcpy(x->sink, v.sink, len + 1);
     x->part = x->sink + len + 1;
-    memcpy(x->part, s, len);
+    memcpy(x->part, v.sink, len);
     memcpy(x->part + len, ".part", 6);
   }
-  lua_pop(L, 1);
 
-  /* The body is copied: in t:many() Lua code runs between the start and
-   * the end of a transfer and could drop the only reference to it. */
-  raw = field(L, idx, "body") == LUA_TSTRING;
-  if (raw) {
-    size_t len;
-    const char *b = lua_tolstring(L, -1, &len);
-    if (buf_add(&x->send, b, len) != 0) {
+  /* In t:many() Lua code runs between the start and the end of a transfer
+   * and could drop the only reference to the body: it is copied there. */
+  raw = v.body != NULL;
+  if (raw && copy_body) {
+    if (tt_buf_add(&x->send, v.body, v.body_len) != 0) {
       rc = CURLE_OUT_OF_MEMORY;
       goto fail;
     }
     x->body.p = x->send.p;
-    x->body.len = len;
+  } else if (raw) {
+    x->body.p = v.body;
   }
-  lua_pop(L, 1);
+  x->body.len = raw ? v.body_len : 0;
   x->body.off = 0;
   x->body.rewind = idem;
 
-  form = field(L, idx, "form") == LUA_TTABLE;
-  lua_pop(L, 1);
+  form = v.form;
   if (form && (rc = build_form(L, x, idx, idem, &locked)) != CURLE_OK) goto fail;
 
   /* Every per-request option is set each time: the handle is reused for
-   * keep-alive, and nothing may leak from the previous request. */
+   * keep-alive, and nothing may leak from the previous request. A body goes
+   * as CURLOPT_POSTFIELDS, with the headers in one write (a read callback
+   * made it a second write, and the server a second wakeup). */
   if (form) {
+    SET(CURLOPT_POSTFIELDS, (char *)NULL);
     SET(CURLOPT_MIMEPOST, x->mime);
-  } else if (raw || (strcmp(method, "GET") != 0 && strcmp(method, "DELETE") != 0)) {
+  } else if (raw || (strcmp(v.method, "GET") != 0 && strcmp(v.method, "DELETE") != 0)) {
     raw = 1;
     SET(CURLOPT_POST, 1L);
+    SET(CURLOPT_POSTFIELDS, x->body.len > 0 ? x->body.p : "");
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body.len);
+    x->once = !idem;
   } else {
+    SET(CURLOPT_POSTFIELDS, (char *)NULL);
     SET(CURLOPT_HTTPGET, 1L);
   }
-  SET(CURLOPT_CUSTOMREQUEST, strcmp(method, form || raw ? "POST" : "GET") == 0 ? NULL : method);
+  SET(CURLOPT_CUSTOMREQUEST, strcmp(v.method, form || raw ? "POST" : "GET") == 0 ? NULL : v.method);
   fresh = !idem && (form ? locked == 0 : x->body.len == 0);
   SET(CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
-  SET(CURLOPT_TIMEOUT_MS, to_ms(seconds(L, idx, "timeout", o->timeout)));
-  SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(seconds(L, idx, "connect_timeout", o->connect_timeout)));
-  if ((rc = build_headers(L, x, idx, raw)) != CURLE_OK) goto fail;
-  SET(CURLOPT_HTTPHEADER, x->headers);
+  SET(CURLOPT_TIMEOUT_MS, to_ms(v.timeout > 0 ? v.timeout : o->timeout));
+  SET(CURLOPT_CONNECTTIMEOUT_MS, to_ms(v.connect_timeout > 0 ? v.connect_timeout : o->connect_timeout));
+  /* A body goes at once: waiting for "100 Continue" costs a round trip (or
+   * a full second against servers that never send it). A non-form body
+   * would otherwise get "Content-Type: application/x-www-form-urlencoded". */
+  if ((form || raw) && tt_buf_add(&x->want, "Expect:", 8) != 0) rc = CURLE_OUT_OF_MEMORY;
+  if (rc == CURLE_OK && raw && !v.ctype && tt_buf_add(&x->want, "Content-Type:", 14) != 0)
+    rc = CURLE_OUT_OF_MEMORY;
+  if (rc != CURLE_OK || (rc = set_headers(x)) != CURLE_OK) goto fail;
   lua_settop(L, top);
   return CURLE_OK;
 fail:
@@ -462,7 +467,7 @@ static void trim_end(char *s) {
 /* Header names lowercased, repeated headers joined with ", " (RFC 9110
  * 5.3), obsolete line folding joined with a space. */
 static void push_headers(lua_State *L, tt_buf *h) {
-  char *p = h->p, *end = h->p + h->len, *last = NULL;
+  char *p = h->p, *end = p != NULL ? p + h->len : NULL, *last = NULL;
   size_t lastlen = 0;
   int t;
   lua_createtable(L, 0, 8);
@@ -519,15 +524,16 @@ static void push_headers(lua_State *L, tt_buf *h) {
 
 static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
   char msg[CURL_ERROR_SIZE + 128];
+  if (x->fail == FAIL_RESEND) rc = CURLE_SEND_FAIL_REWIND; /* the code it had before POSTFIELDS */
   if (x->fail == FAIL_MAX_BODY) {
     snprintf(msg, sizeof msg, "the answer exceeded max_body (%zu bytes)", x->max_body);
+  } else if (rc == CURLE_SEND_FAIL_REWIND) {
+    snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
+                              "been processed, and was not resent as it is not idempotent");
   } else if (x->fail != NULL && x->fail_errno != 0) {
     snprintf(msg, sizeof msg, "%s: %s", x->fail, strerror(x->fail_errno));
   } else if (x->fail != NULL) {
     snprintf(msg, sizeof msg, "%s", x->fail);
-  } else if (rc == CURLE_SEND_FAIL_REWIND) {
-    snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
-                              "been processed, and was not resent as it is not idempotent");
   } else {
     /* libcurl's own words; they name hosts and addresses, never headers */
     snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));

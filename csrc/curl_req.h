@@ -28,6 +28,18 @@ typedef struct tt_src {
   int rewind;
 } tt_src;
 
+/* What tt_req_check read from a request table (strings held by the table). */
+typedef struct tt_reqv {
+  const char *method, *url, *body, *sink; /* body, sink: NULL when absent */
+  size_t body_len, sink_len;
+  int idem;                 /* idempotent: 1, 0, or -1 when the table does not say */
+  int form;                 /* has a form */
+  int ctype;                /* the headers set Content-Type */
+  double timeout, connect_timeout; /* 0 when the table does not say */
+  tt_buf *lines;            /* receives "Name: value\0" per header */
+  int oom;                  /* lines could not grow */
+} tt_reqv;
+
 /* Transport settings, shared by every easy handle of a transport. */
 typedef struct tt_opts {
   double timeout, connect_timeout; /* seconds */
@@ -41,9 +53,13 @@ typedef struct tt_opts {
  * unowned: the next setup or tt_xfer_free releases it. */
 typedef struct tt_xfer {
   CURL *easy;
+  /* The header list stays on the handle from one request to the next while
+   * the header lines are the same: hlines holds the lines it was made of,
+   * want those of the request being set up. */
   struct curl_slist *headers;
+  tt_buf hlines, want;
   curl_mime *mime;
-  tt_buf send;          /* copy of the body: Lua may collect the original */
+  tt_buf send;          /* copy of the body in t:many(): Lua may collect the original */
   tt_src body;
   tt_buf data;          /* answer body kept in memory */
   tt_buf head;          /* header lines of the latest response */
@@ -53,6 +69,7 @@ typedef struct tt_xfer {
   FILE *file;           /* open .part while a 2xx body streams to it */
   int decided;          /* first body byte seen: memory or file chosen */
   int prereqs;          /* times libcurl was about to send the request */
+  int once;             /* a body request that libcurl may not resend */
   const char *fail;     /* our own reason for aborting, or NULL */
   int fail_errno;
   int index;            /* curl_multi.c: 1-based index in the batch, 0 = idle */
@@ -73,8 +90,11 @@ typedef struct tt_curl {
 CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o);
 void tt_xfer_free(tt_xfer *x);
 void tt_xfer_clear(tt_xfer *x);
-void tt_req_check(lua_State *L, int idx, int n);
-CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n);
+int tt_buf_add(tt_buf *b, const char *p, size_t n);
+void tt_req_check(lua_State *L, int idx, int n, tt_reqv *v); /* v may be NULL */
+/* copy_body: keep a copy of the body, for when Lua code runs (and may drop
+ * the request table) before the transfer is over */
+CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n, int copy_body);
 int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc);
 
 /* curl.c */

@@ -94,7 +94,7 @@ static const tt_endpoint ENDPOINTS[] = {
 const tt_endpoint *tt_endpoint_find(const char *op) {
   size_t i;
   for (i = 0; i < N_ENDPOINTS; i++)
-    if (strcmp(ENDPOINTS[i].op, op) == 0) return &ENDPOINTS[i];
+    if (ENDPOINTS[i].op[0] == op[0] && strcmp(ENDPOINTS[i].op, op) == 0) return &ENDPOINTS[i];
   return NULL;
 }
 

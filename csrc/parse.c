@@ -27,7 +27,9 @@ static int is_phone_key(const char *k) {
  * fields -> digit strings. */
 static void clean(lua_State *L, int idx, int depth) {
   idx = lua_absindex(L, idx);
-  if (depth > 32) return;
+  /* a level takes a key, a value and two more: past the LUA_MINSTACK slots
+   * a C function is given, Lua 5.1 wrote beyond its stack (a 30-deep answer) */
+  if (depth > 32 || !lua_checkstack(L, 4)) return;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     int t = lua_type(L, -1);
@@ -311,7 +313,9 @@ static int core_parse(lua_State *L) {
     lua_pushvalue(L, 4);
     return 1;
   }
-  if (len > 0) {
+  if (len > 0 && tt_json_decode(L, body, len)) {
+    doc = lua_gettop(L);
+  } else if (len > 0) {
     lua_pushvalue(L, DECODE_IDX);
     lua_pushlstring(L, body, len);
     lua_call(L, 1, 1);

@@ -26,7 +26,11 @@
  * of the stack and creates (or reuses) its metatables. */
 void tt_errors_open(lua_State *L);     /* errors.c */
 void tt_objects_open(lua_State *L);    /* objects.c: campaign, number */
-void tt_session_open(lua_State *L);    /* session.c */
+void tt_session_open(lua_State *L);    /* json.c: decode a body (a Lua string) the way core.parse's cjson decode and
+ * clean() would, pushing the table; 0 (nothing pushed) leaves it to them. */
+int tt_json_decode(lua_State *L, const char *body, size_t len);
+
+/* session.c */
 void tt_build_open(lua_State *L);      /* build.c: core.build, core.endpoints */
 void tt_parse_open(lua_State *L);      /* parse.c: core.parse */
 int tt_curl_open(lua_State *L);        /* curl.c, curl_multi.c: core.curl; 0 = ok */
@@ -47,6 +51,10 @@ int tt_validation_fail(lua_State *L, const char *op, const char *field, const ch
  * Campaign/Number bound to the session at index sidx; pushes the userdata. */
 void tt_campaign_push(lua_State *L, int sidx, int idx);
 void tt_number_push(lua_State *L, int sidx, int idx);
+
+/* json.c: decode a body (a Lua string) the way core.parse's cjson decode and
+ * clean() would, pushing the table; 0 (nothing pushed) leaves it to them. */
+int tt_json_decode(lua_State *L, const char *body, size_t len);
 
 /* session.c */
 typedef struct tt_session {

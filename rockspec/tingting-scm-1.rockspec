@@ -27,9 +27,8 @@ build = {
     ["tingting.core"] = {
       sources = {
         "csrc/core.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
-        "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/fsutil.c",
-        "csrc/crypto.c",
-        "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
+        "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/json.c",
+        "csrc/fsutil.c", "csrc/crypto.c", "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },

@@ -110,10 +110,11 @@ M.sleep = sleep
 local DELETES = { delete_campaign = true, delete_number = true }
 
 --- Send `req` with retries; returns result, meta | nil, err.
+-- Without on_log, no clock is read and no log line is made.
 function M.perform(s, st, req)
   local attempt, maybe_done = 0, false
   while true do
-    local t0 = clock()
+    local t0 = st.on_log and clock()
     local status, body, headers = request(st, req)
     local res, meta
     if status then
@@ -121,14 +122,16 @@ function M.perform(s, st, req)
     else
       meta = transport_error(body)
     end
-    local ms = math.floor((clock() - t0) * 1000 + 0.5)
+    local ms = t0 and math.floor((clock() - t0) * 1000 + 0.5)
     if res ~= nil then
-      log(st, ("tingting: %s %s -> %d (%d ms)"):format(req.method, req.path, status, ms))
+      if ms then log(st, ("tingting: %s %s -> %d (%d ms)"):format(req.method, req.path, status, ms)) end
       return res, meta
     end
     local err = annotate(meta, req)
-    log(st, ("tingting: %s %s -> %s (%d ms)"):format(req.method, req.path,
-      status and tostring(status) or err.kind, ms))
+    if ms then
+      log(st, ("tingting: %s %s -> %s (%d ms)"):format(req.method, req.path,
+        status and tostring(status) or err.kind, ms))
+    end
     if maybe_done and err.kind == "not_found" then return true end
     maybe_done = DELETES[req.op] and err.sent ~= false and err.kind ~= "rate_limited"
     local can = M.retryable(err, req.idempotent)

@@ -39,16 +39,29 @@ local ROUTES = {
   { "^/media/test_voice/(%d+)%.mp3$", { GET = otp.media }, public = true },
 }
 
+-- The route of each path seen (false: none), as the first matching pattern:
+-- a path late in ROUTES was matched against every pattern before it on
+-- every request. At most 1,000 paths are kept.
+local route_of, nroutes = {}, 0
+
 local function find_route(path)
-  for _, route in ipairs(ROUTES) do
-    local caps = { path:match(route[1]) }
-    if caps[1] ~= nil then
-      -- A pattern without captures yields the whole match.
-      if caps[1] == path and not route[1]:find("%(") then caps = {} end
-      return route, caps
+  local route = route_of[path]
+  if route == nil then
+    route = false
+    for _, r in ipairs(ROUTES) do
+      if path:match(r[1]) ~= nil then
+        route = r
+        break
+      end
     end
+    if nroutes >= 1000 then route_of, nroutes = {}, 0 end
+    route_of[path], nroutes = route, nroutes + 1
   end
-  return nil
+  if not route then return nil end
+  local caps = { path:match(route[1]) }
+  -- A pattern without captures yields the whole match.
+  if caps[1] == path and not route[1]:find("%(") then caps = {} end
+  return route, caps
 end
 
 local function allowed(methods)

@@ -30,10 +30,23 @@ local escapes = {
   ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
 }
 
+local function escape(c)
+  return escapes[c] or string.format("\\u%04x", c:byte())
+end
+
+-- Keys and most values recur from answer to answer: quoted once, they are
+-- looked up (the encoder was most of the time the emulator spent on a small
+-- answer). At most 4,096 are kept.
+local quoted, nquoted = {}, 0
+
 local function quote(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    return escapes[c] or string.format("\\u%04x", c:byte())
-  end) .. '"'
+  local q = quoted[s]
+  if q then return q end
+  if not s:find('[%c"\\]') then q = '"' .. s .. '"'
+  else q = '"' .. s:gsub('[%c"\\]', escape) .. '"' end
+  if nquoted >= 4096 then quoted, nquoted = {}, 0 end
+  quoted[s], nquoted = q, nquoted + 1
+  return q
 end
 
 local function format_number(v)

@@ -1,0 +1,260 @@
+/* The fast path of core.parse's decoding: plain JSON (the answers the API
+ * sends) straight into the Lua tables that lua-cjson's decode followed by
+ * parse.c's clean() would make, in one pass, without cjson's copy of every
+ * string and without a second walk over the result.
+ *
+ * It takes only what it reads exactly as cjson does: standard numbers,
+ * strings without \u escapes or NUL bytes, nesting up to clean()'s depth.
+ * On anything else (invalid JSON, cjson's extensions such as hex or NaN,
+ * \u escapes, a NUL, deeper nesting, no room on the stack) it leaves the
+ * stack as it found it and returns 0, and the caller decodes with cjson as
+ * before: the fast path never decides what a document means on its own.
+ *
+ * The tables hold the same keys and values. Not the same layout: they are
+ * made at their final size rather than grown, so pairs() may visit an
+ * object's members in another order, an order that Lua 5.4 already varies
+ * from run to run (its string hashes are seeded per state). */
+#include "tingting.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* parse.c's clean() leaves tables deeper than this as cjson made them. */
+#define TT_JSON_DEPTH 32
+
+typedef struct jp {
+  lua_State *L;
+  const char *p; /* the body is a Lua string: a NUL always follows its end */
+} jp;
+
+static int value(jp *j, int depth, int phone);
+
+static void skip_ws(jp *j) {
+  while (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t') j->p++;
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int is_null(lua_State *L, int idx) {
+  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
+}
+
+/* What clean() makes of a number (cjson reads every number as a float):
+ * under a phone key a digit string, else an integer when integral (5.3+). */
+static void push_number(lua_State *L, double v, int phone) {
+  if (phone && v >= 0 && floor(v) == v && v < 1e16) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.0f", v);
+    lua_pushstring(L, buf);
+  }
+#if LUA_VERSION_NUM >= 503
+  else if (floor(v) == v && fabs(v) < 9007199254740992.0) {
+    lua_pushinteger(L, (lua_Integer)v);
+  }
+#endif
+  else {
+    lua_pushnumber(L, (lua_Number)v);
+  }
+}
+
+/* JSON's number grammar only: no leading zeros, hex, '+', NaN or Infinity. */
+static int number(jp *j, int phone) {
+  const char *s = j->p, *q = s;
+  int neg = *q == '-', real = 0;
+  double v;
+  if (neg) q++;
+  if (*q == '0') q++;
+  else if (*q >= '1' && *q <= '9') while (is_digit(*q)) q++;
+  else return 0;
+  if (*q == '.') {
+    if (!is_digit(*++q)) return 0;
+    while (is_digit(*q)) q++;
+    real = 1;
+  }
+  if (*q == 'e' || *q == 'E') {
+    q++;
+    if (*q == '+' || *q == '-') q++;
+    if (!is_digit(*q)) return 0;
+    while (is_digit(*q)) q++;
+    real = 1;
+  }
+  if (!real && q - s - neg <= 15) {
+    /* exact in a double, as strtod reads it */
+    long long n = 0;
+    const char *c;
+    for (c = s + neg; c < q; c++) n = n * 10 + (*c - '0');
+    v = neg ? -(double)n : (double)n;
+  } else {
+    /* cjson reads with strtod too; a locale whose decimal point is not '.'
+     * stops it short, and cjson has its own way around that */
+    char *end;
+    v = strtod(s, &end);
+    if (end != q) return 0;
+  }
+  j->p = q;
+  push_number(j->L, v, phone);
+  return 1;
+}
+
+static char unescape(char c) {
+  switch (c) {
+  case '"': return '"';
+  case '\\': return '\\';
+  case '/': return '/';
+  case 'b': return '\b';
+  case 'f': return '\f';
+  case 'n': return '\n';
+  case 'r': return '\r';
+  case 't': return '\t';
+  default: return 0; /* \u (cjson's UTF-8 conversion) and invalid escapes */
+  }
+}
+
+static int string(jp *j) {
+  const char *s = ++j->p, *q = s;
+  luaL_Buffer b;
+  while (*q != '"' && *q != '\\' && *q != '\0') q++;
+  if (*q == '"') {
+    lua_pushlstring(j->L, s, (size_t)(q - s));
+    j->p = q + 1;
+    return 1;
+  }
+  /* escapes: all checked before the buffer starts, which is then always
+   * finished (an abandoned luaL_Buffer is a to-be-closed slot in 5.4) */
+  for (; *q != '"'; q++) {
+    if (*q == '\0' || (*q == '\\' && unescape(*++q) == 0)) return 0;
+  }
+  luaL_buffinit(j->L, &b);
+  for (q = s; *q != '"'; q++) {
+    if (*q == '\\') luaL_addchar(&b, unescape(*++q));
+    else luaL_addchar(&b, *q);
+  }
+  luaL_pushresult(&b);
+  j->p = q + 1;
+  return 1;
+}
+
+static int is_phone_key(const char *k) {
+  return (k[0] == 'n' && strcmp(k, "number") == 0) || (k[0] == 'p' && strcmp(k, "phone_number") == 0) ||
+         (k[0] == 'c' && strcmp(k, "contact_number") == 0);
+}
+
+/* Members are gathered on the stack first, so that each table is made at
+ * its final size: growing it one key at a time rehashes it at every power
+ * of two, which was half of cjson's cost on the API's small objects. */
+static int object(jp *j, int depth) {
+  lua_State *L = j->L;
+  int base = lua_gettop(L), n = 0, i, t;
+  if (depth > TT_JSON_DEPTH) return 0;
+  j->p++;
+  skip_ws(j);
+  if (*j->p != '}') {
+    for (;;) {
+      if (!lua_checkstack(L, 4) || *j->p != '"' || !string(j)) return 0;
+      skip_ws(j);
+      if (*j->p != ':') return 0;
+      j->p++;
+      skip_ws(j);
+      if (!value(j, depth, is_phone_key(lua_tostring(L, -1)))) return 0;
+      n++;
+      skip_ws(j);
+      if (*j->p == '}') break;
+      if (*j->p != ',') return 0;
+      j->p++;
+      skip_ws(j);
+    }
+  }
+  j->p++;
+  if (!lua_checkstack(L, 3)) return 0;
+  lua_createtable(L, 0, n);
+  t = lua_gettop(L);
+  /* in document order, so that the last of repeated keys wins, and a null
+   * removes the key (cjson.null, which clean() removes) */
+  for (i = 0; i < n; i++) {
+    lua_pushvalue(L, base + 2 * i + 1);
+    if (is_null(L, base + 2 * i + 2)) lua_pushnil(L);
+    else lua_pushvalue(L, base + 2 * i + 2);
+    lua_rawset(L, t);
+  }
+  if (n > 0) {
+    lua_replace(L, base + 1);
+    lua_settop(L, base + 1);
+  }
+  return 1;
+}
+
+static int array(jp *j, int depth) {
+  lua_State *L = j->L;
+  int base = lua_gettop(L), n = 0, i;
+  if (depth > TT_JSON_DEPTH) return 0;
+  j->p++;
+  skip_ws(j);
+  if (*j->p != ']') {
+    for (;;) {
+      if (!lua_checkstack(L, 4) || !value(j, depth, 0)) return 0;
+      n++;
+      skip_ws(j);
+      if (*j->p == ']') break;
+      if (*j->p != ',') return 0;
+      j->p++;
+      skip_ws(j);
+    }
+  }
+  j->p++;
+  if (!lua_checkstack(L, 2)) return 0;
+  lua_createtable(L, n, 0);
+  /* a null element stays cjson.null, as with clean() */
+  for (i = 1; i <= n; i++) {
+    lua_pushvalue(L, base + i);
+    lua_rawseti(L, -2, i);
+  }
+  if (n > 0) {
+    lua_replace(L, base + 1);
+    lua_settop(L, base + 1);
+  }
+  return 1;
+}
+
+/* One value at j->p (no whitespace before it), pushed; depth is that of
+ * the table holding it. */
+static int value(jp *j, int depth, int phone) {
+  switch (*j->p) {
+  case '{': return object(j, depth + 1);
+  case '[': return array(j, depth + 1);
+  case '"': return string(j);
+  case 't':
+    if (strncmp(j->p, "true", 4) != 0) return 0;
+    j->p += 4;
+    lua_pushboolean(j->L, 1);
+    return 1;
+  case 'f':
+    if (strncmp(j->p, "false", 5) != 0) return 0;
+    j->p += 5;
+    lua_pushboolean(j->L, 0);
+    return 1;
+  case 'n':
+    if (strncmp(j->p, "null", 4) != 0) return 0;
+    j->p += 4;
+    lua_pushlightuserdata(j->L, NULL); /* cjson.null */
+    return 1;
+  default:
+    if (*j->p == '-' || is_digit(*j->p)) return number(j, phone);
+    return 0;
+  }
+}
+
+int tt_json_decode(lua_State *L, const char *body, size_t len) {
+  jp j;
+  int top = lua_gettop(L);
+  j.L = L;
+  j.p = body;
+  skip_ws(&j);
+  /* a scalar document is no answer of the API's: cjson says what it is */
+  if ((*j.p == '{' || *j.p == '[') && value(&j, -1, 0)) {
+    skip_ws(&j);
+    if (j.p == body + len) return 1;
+  }
+  lua_settop(L, top);
+  return 0;
+}
