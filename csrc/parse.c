@@ -433,6 +433,21 @@ static int core_parse(lua_State *L) {
   }
 }
 
+/* core._json_pair(body) -> fast, reference: the document as json.c's fast
+ * path reads it (false when it declines) and as cjson + clean() read it (nil
+ * when not JSON). For the differential spec only: the two must agree. */
+static int core_json_pair(lua_State *L) {
+  size_t len;
+  const char *body = luaL_checklstring(L, 1, &len);
+  lua_settop(L, 1);
+  if (!tt_json_decode(L, body, len)) lua_pushboolean(L, 0);
+  lua_pushvalue(L, DECODE_IDX);
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
+  if (lua_istable(L, -1)) clean(L, -1, 0);
+  return 2;
+}
+
 void tt_parse_open(lua_State *L) {
   /* A private cjson instance, so that a caller's cjson settings never change
    * how answers are read. */
@@ -455,7 +470,11 @@ void tt_parse_open(lua_State *L) {
   }
   lua_getfield(L, -1, "decode");
   lua_getfield(L, -2, "null");
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, -2);
   lua_pushcclosure(L, core_parse, 2);
-  lua_setfield(L, -3, "parse");
+  lua_setfield(L, -5, "parse");
+  lua_pushcclosure(L, core_json_pair, 2);
+  lua_setfield(L, -3, "_json_pair");
   lua_pop(L, 1);
 }
