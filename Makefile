@@ -99,7 +99,7 @@ build/bench/bare_curl: bench/bare_curl.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -Wextra -o $@ $< $(CURL_LIBS)
 
-bench: deps build build/bench/bare_curl
+bench: deps build build-5.1 build/bench/bare_curl
 	@set -eo pipefail; \
 	url=$$($(EMU) start --port $(BENCH_PORT)); \
 	trap '$(EMU) stop --port $(BENCH_PORT) >/dev/null 2>&1 || true' EXIT; \
@@ -109,8 +109,10 @@ bench: deps build build/bench/bare_curl
 	  bench/callgrind.sh 200; echo; \
 	  $(LUA) bench/memory.lua 100000 20000; echo; \
 	  $(LUA) bench/add_numbers.lua 2000 20; echo; \
-	  BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 2000 0; echo; \
-	  BENCH_CONCURRENCY="16 64" $(LUA) bench/add_numbers.lua 20000 0; echo '```'; \
+	  $(LUA) bench/add_numbers.lua 20000 20; echo; \
+	  $(LUA) bench/add_numbers.lua 2000 0; echo; \
+	  $(LUA) bench/add_numbers.lua 20000 0; echo; \
+	  $(LUA) bench/openresty.lua 10 50; echo '```'; \
 	} | tee bench/results.md
 
 docs:
