@@ -21,7 +21,7 @@ DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
            clang-14 libclang-rt-14-dev valgrind curl wrk
 
-.PHONY: all deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo docs clean rock rock-check bench \
+.PHONY: all deps bench-deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
@@ -99,13 +99,22 @@ build/bench/bare_curl: bench/bare_curl.c
 	@mkdir -p build/bench
 	$(CC) -O2 -Wall -Wextra -o $@ $< $(CURL_LIBS)
 
-bench: deps build build-5.1 build/bench/bare_curl
+# Only the benchmarks need these: luasec for the https comparison, openssl to
+# make its certificate.
+BENCH_PKGS = lua-sec openssl
+BENCH_TLS_PORT ?= 18798
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
+
+bench: deps bench-deps build build-5.1 build/bench/bare_curl
 	@set -eo pipefail; \
 	url=$$($(EMU) start --port $(BENCH_PORT)); \
-	trap '$(EMU) stop --port $(BENCH_PORT) >/dev/null 2>&1 || true' EXIT; \
+	trap 'bench/tls.sh stop $(BENCH_TLS_PORT); $(EMU) stop --port $(BENCH_PORT) >/dev/null 2>&1 || true' EXIT; \
 	export TINGTING_EMULATOR_URL=$$url; \
+	read -r tls ca < <(bench/tls.sh start $(BENCH_TLS_PORT) $$url); \
 	{ echo "# make bench, $$(date -u '+%Y-%m-%d %H:%M UTC'), $$(nproc) cores"; echo; echo '```'; \
 	  BARE_CURL=build/bench/bare_curl $(LUA) bench/percall.lua 2000; echo; \
+	  BENCH_BASE=$$tls BENCH_CA=$$ca BARE_CURL=build/bench/bare_curl $(LUA) bench/percall.lua 630; echo; \
 	  bench/callgrind.sh 200; echo; \
 	  $(LUA) bench/memory.lua 100000 20000; echo; \
 	  $(LUA) bench/add_numbers.lua 2000 20; echo; \

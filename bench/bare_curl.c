@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
   long i, n;
   int k;
   if (argc < 3) {
-    fprintf(stderr, "usage: bare_curl URL N [-A USER_AGENT] [-H HEADER]... [-d POST_BODY]\n");
+    fprintf(stderr, "usage: bare_curl URL N [-A USER_AGENT] [-H HEADER]... [-d POST_BODY] [-C CA_FILE]\n");
     return 2;
   }
   n = atol(argv[2]);
@@ -46,6 +46,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[k], "-A") == 0) curl_easy_setopt(h, CURLOPT_USERAGENT, argv[k + 1]);
     else if (strcmp(argv[k], "-H") == 0) hdrs = curl_slist_append(hdrs, argv[k + 1]);
     else if (strcmp(argv[k], "-d") == 0) curl_easy_setopt(h, CURLOPT_POSTFIELDS, argv[k + 1]);
+    else if (strcmp(argv[k], "-C") == 0) curl_easy_setopt(h, CURLOPT_CAINFO, argv[k + 1]);
     else {
       fprintf(stderr, "bare_curl: unknown option %s\n", argv[k]);
       return 2;

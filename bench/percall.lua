@@ -4,6 +4,9 @@
 -- luasocket's socket.http + lua-cjson (what a Lua user would write by hand),
 -- and the curl command per call. Run by `make bench`, or:
 --   TINGTING_EMULATOR_URL=http://127.0.0.1:8787 lua5.4 bench/percall.lua [N] [ROUNDS]
+-- Over https: BENCH_BASE=https://... BENCH_CA=cert.pem (bench/tls.sh puts nginx with
+-- TLS in front of the emulator); luasocket then goes through luasec's ssl.https,
+-- which, like socket.http, makes a new connection (and TLS handshake) per call.
 -- N calls per client and request, in ROUNDS interleaved rounds (library, bare
 -- libcurl, luasocket, one after the other, then again, in turns): the
 -- machine's noise falls on every client alike; the medians of the rounds are
@@ -22,7 +25,9 @@ local N = tonumber(arg[1]) or 2100
 local ROUNDS = tonumber(arg[2]) or 21
 local n = math.max(1, N // ROUNDS)
 local BARE = os.getenv("BARE_CURL") or "build/bench/bare_curl"
-local base = emu.url()
+local base = os.getenv("BENCH_BASE") or emu.url()
+local CA = os.getenv("BENCH_CA")
+local TLS = base:match("^https:") ~= nil
 emu.reset()
 emu.config { latency_ms = 0, credits = 1e9 }
 local access = emu.login()
@@ -46,7 +51,7 @@ local function median(list, k)
 end
 
 -- this library
-local s = assert(tingting.session { base_url = base, access_token = access })
+local s = assert(tingting.session { base_url = base, access_token = access, ca_file = CA })
 assert(s:user())
 assert(s:send_otp(wire.OTP_ARGS))
 local lib = {
@@ -59,6 +64,7 @@ local function shell_quote(v) return "'" .. v:gsub("'", "'\\''") .. "'" end
 local function bare_cmd(path, call)
   local parts = { BARE, shell_quote(base .. path), tostring(n) }
   for _, a in ipairs(wire.bare_args(wire.capture(tingting, access, call))) do parts[#parts + 1] = shell_quote(a) end
+  if CA then parts[#parts + 1] = "-C " .. shell_quote(CA) end
   return table.concat(parts, " ")
 end
 local bare_get, bare_post = bare_cmd(wire.USER, wire.get), bare_cmd(wire.OTP, wire.post)
@@ -74,9 +80,17 @@ local floor = { get = function() return bare(bare_get) end, post = function() re
 
 -- luasocket + cjson, as a user would write it (no keep-alive in socket.http)
 local OTP_BODY = cjson.encode(wire.OTP_ARGS)
+local request = http.request
+if TLS then
+  local https = require "ssl.https"
+  request = function(t)
+    t.cafile, t.verify, t.protocol = CA, "peer", "any"
+    return https.request(t)
+  end
+end
 local function ls_request(method, path, body)
   local out = {}
-  local _, code = http.request {
+  local _, code = request {
     url = base .. path, method = method, sink = ltn12.sink.table(out),
     source = body and ltn12.source.string(body) or nil,
     headers = { Authorization = "Bearer " .. access, Accept = "application/json",
@@ -93,7 +107,7 @@ local ls = {
 local clients = {
   { name = "tingting (this library)", run = lib },
   { name = "bare libcurl (floor)", run = floor },
-  { name = "luasocket + cjson", run = ls },
+  { name = TLS and "luasocket+luasec + cjson" or "luasocket + cjson", run = ls },
 }
 for _, c in ipairs(clients) do c.get, c.post = {}, {} end
 for r = 1, ROUNDS do
@@ -134,7 +148,8 @@ end
 -- the curl command per call: one round, fewer calls (a process per call)
 local n_cli = math.min(N, 200)
 local function cli(path, body)
-  local cmd = ("curl -sf -o /dev/null -H 'Authorization: Bearer %s' %s'%s%s'"):format(access,
+  local cmd = ("curl -sf -o /dev/null %s-H 'Authorization: Bearer %s' %s'%s%s'"):format(
+    CA and ("--cacert " .. shell_quote(CA) .. " ") or "", access,
     body and ("-H 'Content-Type: application/json' -d '" .. body .. "' ") or "", base, path)
   assert(os.execute(cmd))
 end
@@ -146,8 +161,9 @@ local cli_row = {
 s:close()
 
 local function us(v) return ("%.1fus"):format(v * 1e6) end
-print(("Per call, sequential, emulator latency 0: %d rounds of %d calls per client and request, " ..
-  "interleaved; medians of the rounds (curl CLI: %d calls, one round)"):format(ROUNDS, n, n_cli))
+print(("Per call, sequential, emulator latency 0%s: %d rounds of %d calls per client and request, " ..
+  "interleaved; medians of the rounds (curl CLI: %d calls, one round)"):format(
+  TLS and ", over https (nginx with TLS in front of the emulator; luasocket via luasec)" or "", ROUNDS, n, n_cli))
 print("wall = time per call; cpu = the client's own CPU per call (user + system; the curl CLI's is in child processes)")
 print(("%-24s %10s %10s %10s %10s %10s %10s"):format("client", "GET wall", "GET cpu", "wall/bare",
   "POST wall", "POST cpu", "wall/bare"))
