@@ -558,6 +558,19 @@ describe("tokens", function()
     assert.equal(2, #t.requests) -- two logins, no user call with a broken header
   end)
 
+  it("takes over a renewal that never finished (its request was ended) once past its deadline", function()
+    local t = scripted {
+      { 200, cjson.encode { access = jwt { exp = os.time() + 86400 } } },
+      { 200, envelope(200, { user_details = {} }) },
+    }
+    local s = session(t, { access_token = jwt { exp = os.time() - 10 } })
+    local st = core.state(s)
+    st.renewing = require("tingting.call").now() - 1 -- left behind by a renewal that vanished
+    assert(s:user())
+    assert.equal("refresh", t.requests[1].op)
+    assert.is_nil(st.renewing)
+  end)
+
   it("says so when not logged in and no credentials are known, sending nothing", function()
     local t = scripted {}
     local s = assert(tingting.session { base_url = BASE, transport = t })

@@ -171,12 +171,17 @@ end
 -- Whether to renew the access token before using it: refresh_margin seconds
 -- before it expires, or a quarter of its lifetime for short-lived tokens, so
 -- that a short TTL never means a renewal per call.
-local function renew_due(st)
-  local exp = st.token_expires
-  if not exp then return false end
+-- How early to renew a token that expires at `exp`: refresh_margin seconds,
+-- or a quarter of its lifetime for short-lived tokens, so that a short TTL
+-- never means a renewal per call.
+local function renew_at(exp, lifetime)
   local margin = M.policy.refresh_margin
-  if st.token_lifetime then margin = math.min(margin, st.token_lifetime / 4) end
-  return now() >= exp - margin
+  if lifetime then margin = math.min(margin, lifetime / 4) end
+  return exp - margin
+end
+
+local function renew_due(st)
+  return st.token_expires ~= nil and now() >= renew_at(st.token_expires, st.token_lifetime)
 end
 
 M.hold_tokens = hold_tokens
@@ -241,29 +246,31 @@ local function do_renew(s, st)
 end
 
 -- A usable token in the store that is not `stale`: another worker renewed.
+-- A usable token in the store that is not `stale`: another worker renewed.
+-- One already due for renewal is no better than our own.
 local function stored_token(st, stale)
   local access, refresh = st.token_store:load()
   if not access or access == stale or bad_token(access) or bad_token(refresh) then return nil end
-  local exp = M.jwt_exp(access)
-  if exp and exp <= now() then return nil end
+  local exp, iat = M.jwt_times(access)
+  if exp and now() >= renew_at(exp, (iat and exp > iat) and (exp - iat) or nil) then return nil end
   return access, refresh
 end
 
+-- The longest a renewal may take: a refresh and a login, each with its
+-- retries, each attempt up to connect_timeout + timeout.
+local function renewal_limit(st)
+  local attempt = (st.timeout or 30) + (st.connect_timeout or 10)
+  return 2 * attempt * ((st.max_retries or 2) + 1) + 10
+end
+
 -- Renew under the store's lock when it has one: whoever gets the lock first
--- logs in or refreshes; the others find its token in the store.
+-- logs in or refreshes; the others find its token in the store. A lock not
+-- freed in time (its holder gone) is no reason to fail the call: renew
+-- without it.
 local function renew_shared(s, st, stale)
   local store = st.token_store
   if not (store and store.lock and store.load) then return do_renew(s, st) end
-  local wait = st.timeout or 30
-  local key, lerr = store:lock(wait, wait * 2 + 5)
-  if not key then
-    local access, refresh = stored_token(st, stale)
-    if access then
-      adopt_tokens(st, access, refresh)
-      return true
-    end
-    return nil, auth_error("cannot take the token store's lock: " .. tostring(lerr))
-  end
+  local key = store:lock(st.timeout or 30, renewal_limit(st))
   local ok, a, b = pcall(function()
     local access, refresh = stored_token(st, stale)
     if access then
@@ -272,7 +279,7 @@ local function renew_shared(s, st, stale)
     end
     return do_renew(s, st)
   end)
-  store:unlock(key)
+  if key then store:unlock(key) end
   if not ok then error(a, 0) end
   return a, b
 end
@@ -280,20 +287,21 @@ end
 --- Get a fresh access token, once for everyone who saw `stale` fail: callers
 -- that arrive while a renewal runs (ngx light threads) wait for its outcome,
 -- and a token store with a lock extends that to everyone sharing the store.
+-- `st.renewing` holds the renewal's deadline, not a flag: in nginx a request
+-- can be ended mid-renewal (client abort, ngx.exit) without any error that a
+-- pcall would see, and a waiter past the deadline takes over.
 function M.renew(s, st, stale)
   if st.access_token and st.access_token ~= stale then return true end
-  if st.renewing then
-    local waited, limit = 0, (st.timeout or 30)
-    while st.renewing and waited < limit do
-      sleep(st, 0.01)
-      waited = waited + 0.01
-    end
-    if st.access_token and st.access_token ~= stale then return true end
-    if st.renewing then return nil, auth_error("timed out waiting for a token renewal") end
+  while st.renewing and now() < st.renewing do
+    sleep(st, 0.01)
   end
-  st.renewing = true
+  if st.access_token and st.access_token ~= stale then return true end
+  -- long enough for a refresh and a login to answer; a renewal stuck longer
+  -- than that is taken over (at worst one renewal too many, never a hang)
+  local mine = now() + 2 * ((st.timeout or 30) + (st.connect_timeout or 10)) + 5
+  st.renewing = mine
   local ok, a, b = pcall(renew_shared, s, st, stale)
-  st.renewing = false
+  if st.renewing == mine then st.renewing = nil end
   if not ok then error(a, 0) end
   return a, b
 end
