@@ -160,6 +160,15 @@ describe("tingting.transport.ngx #openresty", function()
     assert.is_true(r.secs >= 0.5, "the retries waited their backoff")
   end)
 
+  it("does not call a request unsent when one peer took it and the next refused", function()
+    emu.fault { path = "/api/accounts/user_details/", kind = "drop", after = true, count = 1 }
+    local r = case("multi")
+    assert.is_false(r.ok)
+    assert.equal("network", r.err.kind)
+    assert.is_true(r.err.sent)
+    assert.equal(1, ngxh.count("/api/accounts/user_details/"))
+  end)
+
   it("renews tokens that the server no longer accepts, then replays the call", function()
     local access, refresh = emu.login()
     emu.reset() -- new signing key: both tokens are now invalid

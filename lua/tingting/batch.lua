@@ -160,7 +160,8 @@ function M.add_numbers(c, list, opts)
         again[#again + 1] = rec -- provably not processed
       elseif err.kind == "network" or err.kind == "timeout" or err.kind == "server" then
         ambiguous[#ambiguous + 1] = rec -- may have been processed: look before retrying
-        if err.kind == "timeout" then timed_out = true end
+        -- a 504 is a timeout too, of a gateway between us and the API
+        if err.kind == "timeout" or err.status == 504 then timed_out = true end
       else
         report.failed[#report.failed + 1] = { number = rec.number, err = err }
         progress()

@@ -120,6 +120,15 @@ function cases.refused()
   return { ok = user ~= nil, err = e(err), otp = e(oerr), secs = ngx.now() - t0 }
 end
 
+--- Two upstream peers: the API took the request and dropped it, the next
+-- peer refused. The request was sent: never `sent = false`.
+function cases.multi()
+  local s = session { location = "/_multi", max_retries = 0 }
+  assert(s:login())
+  local user, err = s:user()
+  return { ok = user ~= nil, err = e(err) }
+end
+
 --- Stale tokens: the session renews them (refresh, else login) and replays.
 function cases.stale(args)
   local s = session { access_token = args.access, refresh_token = args.refresh }

@@ -151,6 +151,16 @@ local function last(list)
   return list:match("([^,%s]+)%s*$")
 end
 
+-- Whether any attempt reached an upstream: with several peers nginx may pass
+-- a request on after one took it and failed, and only an attempt that never
+-- connected proves nothing was sent.
+local function any_connected(list)
+  for t in (list or ""):gmatch("[^,%s]+") do
+    if t ~= "-" then return true end
+  end
+  return false
+end
+
 -- Write a download to `path` through a temporary file, so a failed write
 -- never leaves half a report under the final name.
 local function write_sink(path, data)
@@ -206,7 +216,7 @@ function _M.request(self, req)
     end
   elseif up.header_time == nil or up.header_time == "-" then
     -- the upstream never answered: a connect failure means it never got the request
-    local connected = up.connect_time ~= nil and up.connect_time ~= "-"
+    local connected = up.connected
     local sent = nil -- unknown: the request may have been processed
     if not connected then sent = false end
     if res.status == 504 then
@@ -234,7 +244,9 @@ end
 --- Run `reqs` with at most `concurrency` in flight on light threads, calling
 -- `on_done(i, status, body, headers)` or `on_done(i, nil, err)` as each ends.
 -- An error raised by on_done stops new requests; those in flight finish
--- unreported, then the error goes on.
+-- unreported, then the error goes on. nginx keeps each subrequest's memory
+-- (about 14 KB) until the main request ends: a batch of thousands belongs in
+-- a script, or spread over several requests.
 function _M.many(self, reqs, concurrency, on_done)
   assert(type(reqs) == "table", "tingting.transport.ngx: many() needs a list of requests")
   assert(type(concurrency) == "number" and concurrency >= 1, "tingting.transport.ngx: concurrency must be >= 1")
@@ -245,7 +257,8 @@ function _M.many(self, reqs, concurrency, on_done)
       nexti = nexti + 1
       local i = nexti
       if i > n then return end
-      local status, body, headers = self:request(reqs[i])
+      local rok, status, body, headers = pcall(self.request, self, reqs[i])
+      if not rok then failure = status end -- a bad request table: the caller's error
       if failure ~= nil then return end
       local ok, err = pcall(on_done, i, status, body, headers)
       if not ok then failure = err end
@@ -257,7 +270,10 @@ function _M.many(self, reqs, concurrency, on_done)
     if not th then error("tingting.transport.ngx: cannot start a light thread: " .. tostring(err), 0) end
     threads[k] = th
   end
-  for k = 1, #threads do wait(threads[k]) end
+  for k = 1, #threads do
+    local ok, err = wait(threads[k])
+    if not ok and failure == nil then failure = err end
+  end
   if failure ~= nil then error(failure, 0) end
   return true
 end
@@ -289,7 +305,7 @@ function _M.header_filter()
   local var = ngx.var
   ctx.tingting_upstream = {
     status = last(var.upstream_status),
-    connect_time = last(var.upstream_connect_time),
+    connected = any_connected(var.upstream_connect_time),
     header_time = last(var.upstream_header_time),
   }
 end
