@@ -129,6 +129,7 @@ describe("OpenResty OTP service #openresty", function()
       { "POST", "/otp/send", '{"number": true}' },
       { "POST", "/otp/verify", '{"number": "9851023212"}' },
       { "POST", "/otp/verify", '{"number": "9851023212", "code": "12ab"}' },
+      { "POST", "/otp/verify", '{"number": "9851023212", "code": 123456}' },
     }
     for _, c in ipairs(cases) do
       local status, body = srv:http(c[1], c[2], c[3])

@@ -114,7 +114,7 @@ describe("tingting.otp", function()
     local flow = assert(otp.new { session = s, max_attempts = 1 })
     assert(flow:send(NUMBER))
     local code = delivered()
-    for _, bad in ipairs { "12ab", "", {}, 1.5, "12345678901" } do
+    for _, bad in ipairs { "12ab", "", {}, 1.5, 123456, 1e20, math.huge, "12345678901" } do
       local ok, why = flow:verify(NUMBER, bad)
       assert.is_false(ok)
       assert.equal("invalid", why)
@@ -132,6 +132,26 @@ describe("tingting.otp", function()
     assert.equal(1, #emu.state().otps)
     socket.sleep(1.1)
     assert(flow:send(NUMBER))
+  end)
+
+  it("keeps one budget for a number written with or without leading zeros", function()
+    local flow = assert(otp.new { session = s, resend_after = 60 })
+    assert(flow:send(NUMBER))
+    local info, why = flow:send("0" .. NUMBER)
+    assert.is_nil(info)
+    assert.equal("rate_limited", why)
+    assert.equal(1, #emu.state().otps)
+  end)
+
+  it("puts the store's HMAC key back when a full store evicted it, so flows keep sharing it", function()
+    local store = tingting.store.memory()
+    local a = assert(otp.new { session = s, store = store, resend_after = 0 })
+    local key = store:get("otp:secret")
+    store:delete("otp:secret") -- what an LRU eviction does
+    assert(a:send(NUMBER)) -- a reads its key on every use, and puts it back
+    assert.equal(key, store:get("otp:secret"))
+    local b = assert(otp.new { session = s, store = store }) -- a worker started later
+    assert.is_true(b:verify(NUMBER, delivered()))
   end)
 
   it("caps the codes per number in a window", function()

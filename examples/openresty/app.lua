@@ -128,7 +128,8 @@ end
 
 --- POST /otp/verify {"number": ..., "code": ...}
 function _M.verify()
-  local doc = read_input { number = "digits", code = "digits" }
+  -- the code as a string: a JSON number would lose a leading 0
+  local doc = read_input { number = "digits", code = "string" }
   local f, err = get_flow()
   if not f then return unavailable(err) end
   local ok, reason, detail = f:verify(doc.number, doc.code)

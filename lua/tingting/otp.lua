@@ -97,17 +97,30 @@ function M.new(opts)
     end
   else
     -- one key for everyone sharing the store: the first to get here makes it
-    local key = self.prefix .. "secret"
-    secret = store:get(key)
-    if not secret then
-      local bytes, err = core.random_bytes(32)
-      if not bytes then return verror("secret", "cannot make a random key: " .. tostring(err)) end
-      store:add(key, core.hex(bytes))
-      secret = store:get(key)
-    end
+    local bytes, err = core.random_bytes(32)
+    if not bytes then return verror("secret", "cannot make a random key: " .. tostring(err)) end
+    self.secret_key = self.prefix .. "secret"
+    store:add(self.secret_key, core.hex(bytes))
+    secret = store:get(self.secret_key) or core.hex(bytes)
   end
   self.secret = secret
   return self
+end
+
+-- The HMAC key. One kept in the store is read on every use: that keeps it
+-- recently used (a full shared dict evicts the least recently used entries),
+-- and should it be gone all the same, ours goes back, so that the flows
+-- sharing the store keep one key.
+local function secret(self)
+  if not self.secret_key then return self.secret end
+  local v = self.store:get(self.secret_key)
+  if v then
+    self.secret = v
+    return v
+  end
+  self.store:add(self.secret_key, self.secret)
+  self.secret = self.store:get(self.secret_key) or self.secret
+  return self.secret
 end
 
 local function random_code(length)
@@ -125,13 +138,20 @@ local function random_code(length)
 end
 
 local function mac(self, number, nonce, code)
-  return core.hex(core.hmac_sha256(self.secret, "tingting-otp/1\0" .. number .. "\0" .. nonce .. "\0" .. code))
+  return core.hex(core.hmac_sha256(secret(self), "tingting-otp/1\0" .. number .. "\0" .. nonce .. "\0" .. code))
 end
 
+-- The store keys of a number. Limits (cooldown, sends, attempts) go by the
+-- number without leading zeros, so that "9851023212" and "09851023212" share
+-- one budget.
 local function keys(self, number)
-  local k = self.prefix .. number
-  return { code = k, tries = k .. ":tries", cool = k .. ":cool", sends = k .. ":sends" }
+  local k = self.prefix .. (number:gsub("^0+", ""))
+  return { code = k, cool = k .. ":cool", sends = k .. ":sends" }
 end
+
+-- Attempts are counted per code (its nonce): a new code starts afresh, and a
+-- verify racing a send counts against the code it read.
+local function tries_key(k, rec) return k.code .. ":tries:" .. rec.nonce end
 
 local function seconds(v)
   return math.max(1, math.ceil(v or 1))
@@ -145,7 +165,7 @@ local function load_code(self, k)
   if not issued then return nil end
   expires = tonumber(expires)
   if expires <= now() then return nil end
-  return { issued = tonumber(issued), expires = expires, nonce = nonce, mac = digest }
+  return { issued = tonumber(issued), expires = expires, nonce = nonce, mac = digest, raw = rec }
 end
 
 -- A failure after which the API surely sent nothing: refused before sending,
@@ -192,7 +212,6 @@ function Flow:send(number)
   local expires = t + self.ttl
   -- stored before sending: a lost answer still leaves a code the user can type
   store:set(k.code, ("1:%.3f:%.3f:%s:%s"):format(t, expires, nonce, mac(self, num, nonce, code)), self.ttl)
-  store:delete(k.tries)
   local res, err = self.session:send_otp {
     number = num, message = self.message, sms_send_options = self.via,
     otp_options = "personnel", otp = code,
@@ -219,17 +238,15 @@ end
 function Flow:verify(number, code)
   local num, why = numbers.normalize(number)
   if not num then return false, "invalid", { message = why.message } end
-  if math.type and math.type(code) == "integer" or (type(code) == "number" and code == math.floor(code)) then
-    code = ("%d"):format(code)
-  end
+  -- a string: as a number, a code such as 012345 would lose its leading 0
   if type(code) ~= "string" or not code:match("^%d+$") or #code > 10 then
-    return false, "invalid", { message = "code: expected up to 10 digits" }
+    return false, "invalid", { message = "code: expected a string of up to 10 digits" }
   end
   local store, k = self.store, keys(self, num)
   local rec = load_code(self, k)
   if not rec then return false, "expired", { message = "no code is waiting for this number: ask for a new one" } end
   local left = rec.expires - now()
-  local tries = store:incr(k.tries, 1, left)
+  local tries = store:incr(tries_key(k, rec), 1, left)
   if tries > self.max_attempts then
     return false, "locked", { retry_after = math.ceil(store:ttl(k.cool) or 0),
       message = "too many wrong codes: ask for a new one" }
@@ -241,8 +258,9 @@ function Flow:verify(number, code)
   if not store:add(k.code .. ":used:" .. rec.nonce, 1, left) then
     return false, "expired", { message = "this code was already used" }
   end
-  store:delete(k.code)
-  store:delete(k.tries)
+  -- not a newer code sent meanwhile: only the one just used
+  if store:get(k.code) == rec.raw then store:delete(k.code) end
+  store:delete(tries_key(k, rec))
   return true
 end
 
