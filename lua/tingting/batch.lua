@@ -14,7 +14,7 @@ local M = {}
 local function prepare(c, list)
   local usable = {}
   for _, t in ipairs(c.usable_tags) do usable[t] = true end
-  local todo, invalid, seen, dups = {}, {}, {}, 0
+  local pending, invalid, seen, dups = {}, {}, {}, 0
   for i, item in ipairs(list) do
     local raw, tags = item, nil
     if type(item) == "table" then raw, tags = item.number, item.available_tags end
@@ -40,10 +40,10 @@ local function prepare(c, list)
       dups = dups + 1
     else
       seen[digits] = true
-      todo[#todo + 1] = { number = digits, available_tags = tags }
+      pending[#pending + 1] = { number = digits, available_tags = tags }
     end
   end
-  return todo, invalid, dups
+  return pending, invalid, dups
 end
 
 -- Run `reqs` on the transport's `many` when it has one, else one by one.
@@ -94,7 +94,7 @@ function M.add_numbers(c, list, opts)
   core.check_open(s)
   local st = core.state(s)
   local report = { added = 0, skipped = 0, invalid = {}, failed = {}, numbers = {} }
-  local todo, invalid, dups = prepare(c, list)
+  local pending, invalid, dups = prepare(c, list)
   report.invalid, report.skipped = invalid, dups
 
   local existing
@@ -109,28 +109,28 @@ function M.add_numbers(c, list, opts)
     local ok, err = load_existing()
     if not ok then return nil, err end
     local keep = {}
-    for _, rec in ipairs(todo) do
+    for _, rec in ipairs(pending) do
       if existing[rec.number] then report.skipped = report.skipped + 1 else keep[#keep + 1] = rec end
     end
-    todo = keep
+    pending = keep
   end
 
-  local total, done = #todo, 0
+  local total, done = #pending, 0
   local function progress()
     done = done + 1
     if opts.on_progress then opts.on_progress(done, total) end
   end
   local max_rounds = opts.max_rounds or (st.max_retries + 1)
   local round = 0
-  while #todo > 0 do
+  while #pending > 0 do
     round = round + 1
     local authed, aerr = call.ensure_auth(s)
     if not authed then
-      for _, rec in ipairs(todo) do report.failed[#report.failed + 1] = { number = rec.number, err = aerr } end
+      for _, rec in ipairs(pending) do report.failed[#report.failed + 1] = { number = rec.number, err = aerr } end
       break
     end
     local reqs, recs = {}, {}
-    for _, rec in ipairs(todo) do
+    for _, rec in ipairs(pending) do
       local req, berr = core.build(s, "add_number", { id = c.id, number = rec.number,
         available_tags = rec.available_tags })
       if req then
@@ -195,20 +195,20 @@ function M.add_numbers(c, list, opts)
       end
       break
     end
-    todo = again
-    if #todo > 0 then
+    pending = again
+    if #pending > 0 then
       local wait = 0
-      for _, rec in ipairs(todo) do
+      for _, rec in ipairs(pending) do
         if rec.err and rec.err.retry_after then wait = math.max(wait, rec.err.retry_after) end
       end
       call.sleep(st, math.min(math.max(wait, call.backoff(round)), call.policy.retry_after_cap))
       -- a 401 mid-batch means the token expired: renew once for all of them
-      for _, rec in ipairs(todo) do
+      for _, rec in ipairs(pending) do
         if rec.err and rec.err.status == 401 then
           local rok, rerr = call.renew(s, st, st.access_token)
           if not rok then
-            for _, r in ipairs(todo) do report.failed[#report.failed + 1] = { number = r.number, err = rerr } end
-            todo = {}
+            for _, r in ipairs(pending) do report.failed[#report.failed + 1] = { number = r.number, err = rerr } end
+            pending = {}
           end
           break
         end
