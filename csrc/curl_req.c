@@ -1,6 +1,6 @@
 /* One HTTP request over a libcurl easy handle: a Lua request table in, a
- * configured handle; the finished transfer out, `status, body, headers` or
- * `nil, err`. Shared by t:request (curl.c) and t:many (curl_multi.c).
+ * configured handle (the finished transfer goes back to Lua in
+ * curl_finish.c). Shared by t:request (curl.c) and t:many (curl_multi.c).
  *
  * No Lua runs while libcurl runs: the callbacks below only fill C buffers,
  * and Lua values are built from them after the transfer has finished. */
@@ -15,10 +15,8 @@
 /* Buffers grown past this by one large answer are released afterwards. */
 #define TT_KEEP_BUF (1024u * 1024u)
 
-/* Our reasons for aborting a transfer: the answer is too large; libcurl
- * was about to resend a request that goes once. */
-static const char FAIL_MAX_BODY[] = "max_body";
-static const char FAIL_RESEND[] = "resend";
+const char TT_FAIL_MAX_BODY[] = "max_body";
+const char TT_FAIL_RESEND[] = "resend";
 
 /* Buffers ---------------------------------------------------------------- */
 
@@ -87,7 +85,7 @@ static int on_prereq(void *ud, char *ip, char *local, int port, int lport) {
   tt_xfer *x = ud;
   (void)ip, (void)local, (void)port, (void)lport;
   if (x->once && x->prereqs > 0) {
-    x->fail = FAIL_RESEND;
+    x->fail = TT_FAIL_RESEND;
     return CURL_PREREQFUNC_ABORT;
   }
   x->prereqs++;
@@ -138,7 +136,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
     return len;
   }
   if (len > x->max_body - x->data.len) {
-    x->fail = FAIL_MAX_BODY;
+    x->fail = TT_FAIL_MAX_BODY;
     return 0;
   }
   if (tt_buf_add(&x->data, p, len) != 0) {
@@ -455,152 +453,4 @@ CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int 
 fail:
   lua_settop(L, top);
   return rc;
-}
-
-/* Finishing a transfer --------------------------------------------------- */
-
-static void trim_end(char *s) {
-  size_t len = strlen(s);
-  while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ')) s[--len] = '\0';
-}
-
-/* Header names lowercased, repeated headers joined with ", " (RFC 9110
- * 5.3), obsolete line folding joined with a space. */
-static void push_headers(lua_State *L, tt_buf *h) {
-  char *p = h->p, *end = p != NULL ? p + h->len : NULL, *last = NULL;
-  size_t lastlen = 0;
-  int t;
-  lua_createtable(L, 0, 8);
-  t = lua_gettop(L);
-  while (p < end) {
-    char *eol = memchr(p, '\n', (size_t)(end - p)), *next, *colon, *v, *ve;
-    if (eol == NULL) eol = end;
-    next = eol < end ? eol + 1 : end;
-    ve = eol;
-    while (ve > p && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-    if (ve == p || (ve - p >= 5 && memcmp(p, "HTTP/", 5) == 0)) {
-      p = next;
-      continue;
-    }
-    if (*p == ' ' || *p == '\t') {
-      if (last != NULL) {
-        for (v = p; v < ve && (*v == ' ' || *v == '\t'); v++) {}
-        lua_pushlstring(L, last, lastlen);
-        lua_pushvalue(L, -1);
-        lua_rawget(L, t);
-        lua_pushliteral(L, " ");
-        lua_pushlstring(L, v, (size_t)(ve - v));
-        lua_concat(L, 3);
-        lua_rawset(L, t);
-      }
-      p = next;
-      continue;
-    }
-    colon = memchr(p, ':', (size_t)(ve - p));
-    if (colon == NULL || colon == p) {
-      p = next;
-      continue;
-    }
-    for (v = p; v < colon; v++)
-      if (*v >= 'A' && *v <= 'Z') *v = (char)(*v + 32);
-    for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t'); v++) {}
-    last = p;
-    lastlen = (size_t)(colon - p);
-    lua_pushlstring(L, p, lastlen);
-    lua_pushvalue(L, -1);
-    lua_rawget(L, t);
-    if (lua_isstring(L, -1)) {
-      lua_pushliteral(L, ", ");
-      lua_pushlstring(L, v, (size_t)(ve - v));
-      lua_concat(L, 3);
-    } else {
-      lua_pop(L, 1);
-      lua_pushlstring(L, v, (size_t)(ve - v));
-    }
-    lua_rawset(L, t);
-    p = next;
-  }
-}
-
-static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
-  char msg[CURL_ERROR_SIZE + 128];
-  if (x->fail == FAIL_RESEND) rc = CURLE_SEND_FAIL_REWIND; /* the code it had before POSTFIELDS */
-  if (x->fail == FAIL_MAX_BODY) {
-    snprintf(msg, sizeof msg, "the answer exceeded max_body (%zu bytes)", x->max_body);
-  } else if (rc == CURLE_SEND_FAIL_REWIND) {
-    snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
-                              "been processed, and was not resent as it is not idempotent");
-  } else if (x->fail != NULL && x->fail_errno != 0) {
-    snprintf(msg, sizeof msg, "%s: %s", x->fail, strerror(x->fail_errno));
-  } else if (x->fail != NULL) {
-    snprintf(msg, sizeof msg, "%s", x->fail);
-  } else {
-    /* libcurl's own words; they name hosts and addresses, never headers */
-    snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
-  }
-  trim_end(msg);
-  lua_pushnil(L);
-  lua_createtable(L, 0, 4);
-  lua_pushstring(L, rc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "network");
-  lua_setfield(L, -2, "kind");
-  lua_pushstring(L, msg);
-  lua_setfield(L, -2, "message");
-  lua_pushinteger(L, (lua_Integer)rc);
-  lua_setfield(L, -2, "code");
-  lua_pushboolean(L, x->prereqs > 0);
-  lua_setfield(L, -2, "sent");
-  return 2;
-}
-
-/* Moves a finished 2xx download into place; a 2xx with no body still
- * leaves an (empty) file, as the caller asked for one. */
-static CURLcode finish_sink(tt_xfer *x) {
-  FILE *f = x->file != NULL ? x->file : fopen(x->part, "wb");
-  x->file = NULL;
-  if (f == NULL) {
-    x->fail = "cannot open the sink file";
-    x->fail_errno = errno;
-    return CURLE_WRITE_ERROR;
-  }
-  if (fclose(f) != 0) {
-    x->fail = "cannot write the sink file";
-    x->fail_errno = errno;
-    remove(x->part);
-    return CURLE_WRITE_ERROR;
-  }
-  if (rename(x->part, x->sink) != 0) {
-    x->fail = "cannot rename the sink file into place";
-    x->fail_errno = errno;
-    remove(x->part);
-    return CURLE_WRITE_ERROR;
-  }
-  return CURLE_OK;
-}
-
-/* Pushes `status, body, headers` (returns 3) or `nil, err` (returns 2) and
- * releases what the request held. */
-int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc) {
-  long status = 0;
-  int sunk = 0, nres;
-  if (rc == CURLE_OK) curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-  if (rc == CURLE_OK && x->sink != NULL && status >= 200 && status < 300) {
-    rc = finish_sink(x);
-    sunk = rc == CURLE_OK;
-  }
-  if (x->file != NULL) { /* failed midway: no partial file is left */
-    fclose(x->file);
-    x->file = NULL;
-    remove(x->part);
-  }
-  if (rc != CURLE_OK) {
-    nres = push_error(L, x, rc);
-  } else {
-    lua_pushinteger(L, (lua_Integer)status);
-    if (sunk) lua_pushliteral(L, "");
-    else lua_pushlstring(L, x->data.p ? x->data.p : "", x->data.len);
-    push_headers(L, &x->head);
-    nres = 3;
-  }
-  tt_xfer_clear(x);
-  return nres;
 }

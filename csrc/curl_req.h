@@ -1,6 +1,6 @@
-/* What curl.c (the easy transport), curl_multi.c (batches) and curl_req.c
- * (one request: from a Lua request table to a configured easy handle and
- * back to Lua values) share. Private to those three files. */
+/* What curl.c (the easy transport), curl_multi.c (batches), curl_req.c (one
+ * request: from a Lua request table to a configured easy handle) and
+ * curl_finish.c (back to Lua values) share. Private to those files. */
 #ifndef TINGTING_CURL_REQ_H
 #define TINGTING_CURL_REQ_H
 
@@ -86,6 +86,11 @@ typedef struct tt_curl {
   int closed;
 } tt_curl;
 
+/* Our reasons for aborting a transfer (x->fail, compared by address): the
+ * answer is too large; libcurl was about to resend a request that goes once. */
+extern const char TT_FAIL_MAX_BODY[];
+extern const char TT_FAIL_RESEND[];
+
 /* curl_req.c */
 CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o);
 void tt_xfer_free(tt_xfer *x);
@@ -95,6 +100,9 @@ void tt_req_check(lua_State *L, int idx, int n, tt_reqv *v); /* v may be NULL */
 /* copy_body: keep a copy of the body, for when Lua code runs (and may drop
  * the request table) before the transfer is over */
 CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n, int copy_body);
+
+/* curl_finish.c: pushes `status, body, headers` (returns 3) or `nil, err`
+ * (returns 2) and releases what the request held */
 int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc);
 
 /* curl.c */

@@ -29,6 +29,7 @@ build = {
         "csrc/core.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
         "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/json.c",
         "csrc/fsutil.c", "csrc/crypto.c", "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
+        "csrc/curl_finish.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },
