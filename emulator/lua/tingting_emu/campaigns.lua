@@ -47,7 +47,7 @@ function _M.index_remove(c, digits)
 end
 
 function _M.new_number(c, digits, tags)
-  local now = ngx.now()
+  local now = state.stamp()
   local n = {
     id = state.next_number, campaign_id = c.id, digits = digits, tags = tags or {},
     status = "not started", duration = util.null, playback = util.null,
@@ -162,7 +162,7 @@ function _M.create()
   end
   local c = {
     id = state.next_campaign, name = name, services = services, description = description,
-    usable_tags = usable_tags, numbers = {}, created = ngx.now(),
+    usable_tags = usable_tags, numbers = {}, created = state.stamp(),
   }
   c.updated = c.created
   state.next_campaign = state.next_campaign + 1
@@ -187,7 +187,7 @@ function _M.update(req)
   local description = request.string(body, "description", { allow_blank = true })
   if name then c.name = name end
   if services then c.services = services end
-  c.updated = ngx.now()
+  c.updated = state.stamp()
   if body.description == util.null then
     c.description = nil
   elseif description then

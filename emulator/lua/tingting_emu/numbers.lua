@@ -106,7 +106,7 @@ function _M.edit(req)
     n.digits = digits
   end
   if tags then n.tags = tags end
-  n.updated = ngx.now()
+  n.updated = state.stamp()
   return util.ok(200, "Action details successfully updated.", { details = _M.view(n) })
 end
 

@@ -95,6 +95,17 @@ function _M.expire_tokens(token_type)
   _M.rekey(token_type)
 end
 
+-- The time of a write: ngx.now() (milliseconds), made strictly increasing so that
+-- updated_at orders writes that fall in the same millisecond.
+local last_stamp = 0
+
+function _M.stamp()
+  local t = ngx.now()
+  if t <= last_stamp then t = last_stamp + 0.000001 end
+  last_stamp = t
+  return t
+end
+
 function _M.phone_view(p)
   local v = {}
   for k, val in pairs(p) do

@@ -241,7 +241,7 @@ local function apply(c, body, files, fields)
   if fields.category then c.category = category_field(body) or c.category end
   if fields.length_factor then c.length_factor = common.length_factor(body.length_factor) or c.length_factor end
   if fields.audio_file then c.audio = audio_part(files or {}) or c.audio end
-  c.updated = ngx.now()
+  c.updated = state.stamp()
 end
 
 local ALL = { name = true, services = true, message = true, sms_message = true, description = true,
@@ -258,7 +258,7 @@ function _M.create()
     util.bad("sms_message", "This field is required when services include SMS.")
   end
   local c = { name = name, services = services, usable_tags = {}, numbers = {},
-    created = ngx.now(), main_audit = state.next_audit }
+    created = state.stamp(), main_audit = state.next_audit }
   apply(c, body, nil, ALL)
   c.category = c.category or ""
   c.id = state.next_campaign
@@ -335,7 +335,7 @@ function _M.run(req)
     common.refuse(string.format("Insufficient credits: the run needs %d credits, %d are available.",
       need, state.credits.available))
   end
-  c.updated = now
+  c.updated = state.stamp()
   if not scheduled then return util.json(200, { message = "Campaign Began Successfully!!" }) end
   local date, time = bsdate.format_epoch(c.schedule)
   if not date then

@@ -116,7 +116,7 @@ function _M.add(req)
   local c = v1campaigns.find(req.params[1])
   local body = common.body()
   local index = legacy.index(c)
-  local now = ngx.now()
+  local now = state.stamp()
   if body.contacts == nil then
     local digits, vars, err = contact_fields(body)
     if not digits then util.raise(util.json(400, err)) end
@@ -205,7 +205,7 @@ function _M.bulk(req)
   end
   number_col = number_col or (columns[1] and columns[1].col) or 1
   local index = legacy.index(c)
-  local now = ngx.now()
+  local now = state.stamp()
   local errors, samples, valid = util.array(), {}, 0
   for _, col in ipairs(columns) do samples[col.col] = util.array() end
   for i = first + 1, #rows do
@@ -301,7 +301,7 @@ function _M.attributes(req)
     end
   end
   n.tags = merged
-  n.updated = ngx.now()
+  n.updated = state.stamp()
   return util.json(200, copy(merged))
 end
 
@@ -319,7 +319,7 @@ function _M.edit_number(req)
     index[digits] = (index[digits] or 0) + 1
     n.digits = digits
   end
-  n.updated = ngx.now()
+  n.updated = state.stamp()
   return util.json(200, _M.item(n))
 end
 
