@@ -486,7 +486,7 @@ describe("emulator v1", function()
     end)
 
     it("a campaign and contacts created on v1 show on the legacy face", function()
-      local c = create { name = "v1 made", services = "PHONE", description = "x" }
+      local c = create { name = "v1 made", services = "PHONE", description = "x", user_phone = { 1 } }
       V.add(c.id, { { number = "9801234567", other_variables = { name = "Ram" } } })
       local access = emu.login()
       local _, text = emu.http("GET", "/api/system/campaigns/" .. c.id .. "/details", nil,
@@ -494,6 +494,7 @@ describe("emulator v1", function()
       local legacy = cjson.decode(text).data.details[1]
       assert.equal("v1 made", legacy.name)
       assert.equal("PHONE", legacy.services)
+      assert.same({ 1 }, legacy.user_phone)
       _, text = emu.http("GET", "/api/system/campaigns/number/" .. c.id .. "/", nil,
         { Authorization = "Bearer " .. access })
       local n = cjson.decode(text).data["number-lists"][1]

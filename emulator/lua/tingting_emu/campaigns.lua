@@ -10,10 +10,12 @@ local _M = {}
 local SERVICES = { "PHONE", "SMS" }
 
 function _M.view(c)
-  local tags = util.array()
+  local tags, phones = util.array(), util.array()
   for i, t in ipairs(c.usable_tags) do tags[i] = t end
+  -- A v1 campaign's sender ids (#7); legacy campaigns have none.
+  for i, p in ipairs(c.user_phone or {}) do phones[i] = p end
   return {
-    id = c.id, name = c.name, user_phone = util.array(), services = c.services,
+    id = c.id, name = c.name, user_phone = phones, services = c.services,
     description = c.description == nil and util.null or c.description,
     usable_tags = tags,
   }

@@ -282,7 +282,7 @@ function _M.page(args)
   local function arg(name)
     local v = args[name]
     if type(v) == "table" then v = v[1] end
-    if v == true then v = "" end
+    if v == true or v == "" then return nil end
     return v
   end
   local limit = _M.int(arg("limit"), "limit", { min = 1, max = _M.MAX_LIMIT }) or _M.MAX_LIMIT
