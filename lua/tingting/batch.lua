@@ -5,6 +5,7 @@
 -- @module tingting.batch
 local core = require "tingting.core"
 local call = require "tingting.call"
+local errors = require "tingting.errors"
 local numbers = require "tingting.numbers"
 
 local M = {}
@@ -70,25 +71,21 @@ end
 -- @treturn table `{added=, skipped=, invalid={{input=, reason=}}, failed={{number=, err=}}, numbers={Number}}`
 function M.add_numbers(c, list, opts)
   if opts ~= nil and type(opts) ~= "table" then
-    return nil, core.error { kind = "validation", field = "opts", op = "add_numbers", sent = false,
-      message = "opts: expected a table (got " .. type(opts) .. ")" }
+    return errors.invalid("add_numbers", "opts", "expected a table (got " .. type(opts) .. ")")
   end
   opts = opts or {}
   if type(list) ~= "table" then
-    return nil, core.error { kind = "validation", field = "list", op = "add_numbers", sent = false,
-      message = "list: expected a list of numbers or {number=, available_tags=} records" }
+    return errors.invalid("add_numbers", "list", "expected a list of numbers or {number=, available_tags=} records")
   end
   local concurrency = opts.concurrency or 8
   -- bounded: t:many() raises (a programmer error) on a non-integer such as 1e300
   if type(concurrency) ~= "number" or not (concurrency >= 1 and concurrency <= 1024)
       or concurrency ~= math.floor(concurrency) then
-    return nil, core.error { kind = "validation", field = "concurrency", op = "add_numbers", sent = false,
-      message = "concurrency: expected an integer from 1 to 1024" }
+    return errors.invalid("add_numbers", "concurrency", "expected an integer from 1 to 1024")
   end
   concurrency = math.floor(concurrency) -- an integer on 5.3+, for t:many()
   if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
-    return nil, core.error { kind = "validation", field = "on_progress", op = "add_numbers", sent = false,
-      message = "on_progress: expected a function(done, total)" }
+    return errors.invalid("add_numbers", "on_progress", "expected a function(done, total)")
   end
   local s = core.session_of(c)
   core.check_open(s)

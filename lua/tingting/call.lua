@@ -4,6 +4,8 @@
 -- @module tingting.call
 local core = require "tingting.core"
 local cjson = require "cjson.safe"
+local clock = require "tingting.clock"
+local errors = require "tingting.errors"
 
 local M = {}
 
@@ -21,20 +23,8 @@ local ENDPOINTS = {}
 for _, ep in ipairs(core.endpoints()) do ENDPOINTS[ep.op] = ep end
 M.endpoints = ENDPOINTS
 
-local now = os.time
-local clock = os.clock
-do
-  local ok, socket = pcall(require, "socket")
-  if ok and socket.gettime then now, clock = socket.gettime, socket.gettime end
-end
-if ngx and ngx.now then now, clock = ngx.now, ngx.now end
-M.now = now
-
---- `nil, err` for bad input to `op`: a validation error naming `field`.
-function M.invalid(op, field, message)
-  return nil, core.error { kind = "validation", field = field, op = op, message = field .. ": " .. message,
-    sent = false, retryable = false }
-end
+local now, timer = clock.now, clock.timer
+M.now = now -- tingting.clock's; kept for the specs and scripts that read it here
 
 local function safe_callback(st, fn, ...)
   if not fn then return end
@@ -72,18 +62,6 @@ function M.backoff(n, retry_after, random)
   return d / 2 + (random or math.random)() * d / 2
 end
 
-local function transport_error(e)
-  if type(e) ~= "table" then e = { message = tostring(e or "transport failed") } end
-  local err = {
-    kind = (e.kind == "timeout") and "timeout" or "network",
-    message = e.message or "transport failed",
-    code = e.code,
-    -- unknown means it may have been processed: never claim otherwise
-    sent = e.sent ~= false,
-  }
-  return core.error(err)
-end
-
 local function annotate(err, req)
   err.op = err.op or req.op
   err.method = err.method or req.method
@@ -101,7 +79,7 @@ end
 local function sleep(st, seconds)
   local t = st.transport
   if type(t) ~= "function" and t.sleep then return t:sleep(seconds) end
-  return core.sleep(seconds)
+  return clock.sleep(seconds)
 end
 M.sleep = sleep
 
@@ -114,15 +92,15 @@ local DELETES = { delete_campaign = true, delete_number = true }
 function M.perform(s, st, req)
   local attempt, maybe_done = 0, false
   while true do
-    local t0 = st.on_log and clock()
+    local t0 = st.on_log and timer()
     local status, body, headers = request(st, req)
     local res, meta
     if status then
       res, meta = core.parse(s, req.op, status, body or "", headers or {})
     else
-      meta = transport_error(body)
+      meta = errors.transport(body)
     end
-    local ms = t0 and math.floor((clock() - t0) * 1000 + 0.5)
+    local ms = t0 and math.floor((timer() - t0) * 1000 + 0.5)
     if res ~= nil then
       if ms then log(st, ("tingting: %s %s -> %d (%d ms)"):format(req.method, req.path, status, ms)) end
       return res, meta
@@ -196,8 +174,7 @@ end
 -- store; `nil, err` (kind decode) when the answer's tokens are unusable.
 function M.set_tokens(st, access, refresh, op)
   if access == nil or bad_token(access) or bad_token(refresh) then
-    return nil, core.error { kind = "decode", op = op, sent = true, retryable = false,
-      message = "the answer's token is not usable (missing, or with spaces or control characters)" }
+    return nil, errors.decode("the answer's token is not usable (missing, or with spaces or control characters)", op)
   end
   hold_tokens(st, access, refresh)
   if st.token_store and st.token_store.save then
@@ -212,10 +189,6 @@ end
 local function adopt_tokens(st, access, refresh)
   hold_tokens(st, access, refresh)
   safe_callback(st, st.on_tokens, st.access_token, st.refresh_token)
-end
-
-local function auth_error(message, op)
-  return core.error { kind = "auth", message = message, op = op, sent = false, retryable = false }
 end
 
 local function build_and_perform(s, st, op, args)
@@ -242,7 +215,7 @@ local function do_renew(s, st)
     end
     return nil, meta
   end
-  return nil, err or auth_error("not logged in: give email and password, or tokens, or call s:login()")
+  return nil, err or errors.auth("not logged in: give email and password, or tokens, or call s:login()")
 end
 
 -- A usable token in the store that is not `stale`: another worker renewed.
@@ -326,7 +299,7 @@ local function ensure_auth(s, st, op)
     if not ok then return nil, err end
     return true
   end
-  return nil, auth_error("not logged in: give email and password, or tokens, or call s:login()", op)
+  return nil, errors.auth("not logged in: give email and password, or tokens, or call s:login()", op)
 end
 
 --- Make sure session `s` holds a usable access token (lazy login, early refresh).

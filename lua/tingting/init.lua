@@ -11,6 +11,7 @@
 -- @module tingting
 local core = require "tingting.core"
 local call = require "tingting.call"
+local errors = require "tingting.errors"
 local template = require "tingting.template"
 local batch = require "tingting.batch"
 local numbers = require "tingting.numbers"
@@ -33,13 +34,12 @@ local tingting = {
 -- core.curl raises on bad options (it is also the session's own, whose
 -- options are checked before); for users it is `nil, err` like the rest.
 local function curl_transport(opts)
-  if opts ~= nil and type(opts) ~= "table" then return call.invalid("transport", "options", "expected a table") end
+  if opts ~= nil and type(opts) ~= "table" then return errors.invalid("transport", "options", "expected a table") end
   local ok, t = pcall(core.curl, opts)
   if ok then return t end
   local msg = tostring(t):gsub("^tingting%.curl: ", "")
   local field = msg:match("^([%w_]+): ") or msg:match("option '([^']+)'") or "options"
-  return nil, core.error { kind = "validation", field = field, op = "transport", message = msg,
-    sent = false, retryable = false }
+  return nil, errors.validation { op = "transport", field = field, message = msg }
 end
 
 tingting.transport = setmetatable({
@@ -66,7 +66,7 @@ local OPTIONS = {
   allow_insecure_http = "boolean",
 }
 
-local function verror(field, message) return call.invalid("session", field, message) end
+local function verror(field, message) return errors.invalid("session", field, message) end
 
 local LOOPBACK = { localhost = true, ["[::1]"] = true }
 
@@ -218,8 +218,7 @@ end
 function S.refresh(s)
   local st = state(s)
   if not st.refresh_token then
-    return nil, core.error { kind = "auth", op = "refresh", sent = false, retryable = false,
-      message = "no refresh token: log in first" }
+    return nil, errors.auth("no refresh token: log in first", "refresh")
   end
   local req, err = core.build(s, "refresh", { refresh = st.refresh_token })
   if not req then return nil, err end
@@ -264,14 +263,12 @@ end
 -- Methods of objects: the id comes from the object; user arguments may not set it.
 local function with_id(args, key, id)
   if args ~= nil and type(args) ~= "table" then
-    return nil, core.error { kind = "validation", field = "arguments", sent = false,
-      message = "arguments: expected a table (got " .. type(args) .. ")" }
+    return errors.invalid(nil, "arguments", "expected a table (got " .. type(args) .. ")")
   end
   local out = {}
   for k, v in pairs(args or {}) do out[k] = v end
   if out[key] ~= nil then
-    return nil, core.error { kind = "validation", field = key, sent = false,
-      message = key .. ": set by the object itself" }
+    return errors.invalid(nil, key, "set by the object itself")
   end
   out[key] = id
   return out
@@ -302,13 +299,12 @@ function C.begin(c, args)
   if not a then return nil, err end
   if a.audio ~= nil then
     -- the docs' re-run note says "audio" once; the field is aud_file everywhere else
-    return call.invalid("begin", "audio", "new audio goes in aud_file (a path to the file)")
+    return errors.invalid("begin", "audio", "new audio goes in aud_file (a path to the file)")
   end
   if type(a.message) == "string" then
     local ok, why = template.check(a.message, c.usable_tags)
     if not ok then
-      return nil, core.error { kind = "validation", field = "message", op = "begin", sent = false,
-        retryable = false, message = "message: " .. why }
+      return errors.invalid("begin", "message", why)
     end
   end
   return call.call(core.session_of(c), "begin", a)
@@ -328,20 +324,17 @@ function C.add_numbers(c, list, opts) return batch.add_numbers(c, list, opts) en
 function C.report(c, path)
   if path ~= nil then
     if type(path) ~= "string" or path == "" or path:find("%z") then
-      return nil, core.error { kind = "validation", field = "path", op = "report", sent = false,
-        message = "path: expected a file path" }
+      return errors.invalid("report", "path", "expected a file path")
     end
     local isdir = io.open(path .. "/.", "r")
     if isdir then
       isdir:close()
-      return nil, core.error { kind = "validation", field = "path", op = "report", sent = false,
-        message = "path: is a directory: " .. path }
+      return errors.invalid("report", "path", "is a directory: " .. path)
     end
     local dir = path:match("^(.*)/[^/]*$") or "."
     local probe = io.open(dir .. "/.", "r")
     if not probe then
-      return nil, core.error { kind = "validation", field = "path", op = "report", sent = false,
-        message = "path: no such directory: " .. dir }
+      return errors.invalid("report", "path", "no such directory: " .. dir)
     end
     probe:close()
   end

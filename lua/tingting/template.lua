@@ -1,15 +1,13 @@
 --- Tag templates: `{tags_x}` placeholders in campaign messages, `{otp}` in OTP
 -- messages. Byte-oriented, so UTF-8 (Devanagari) text passes through untouched.
 -- @module tingting.template
+local errors = require "tingting.errors"
+
 local M = {}
 
--- Hostile input is a validation error, not a raise (DESIGN.md §3). The core
--- is loaded lazily: this module is plain Lua otherwise.
+-- Hostile input is a validation error, not a raise (DESIGN.md §3).
 local function invalid(field, message)
-  local ok, core = pcall(require, "tingting.core")
-  local err = { kind = "validation", field = field, message = field .. ": " .. message, sent = false,
-    retryable = false }
-  return nil, ok and core.error(err) or err
+  return errors.invalid(nil, field, message)
 end
 
 local PLACEHOLDER = "{([%a_][%w_]*)}"

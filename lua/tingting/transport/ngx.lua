@@ -49,7 +49,7 @@ local SENT = { "Authorization", "Content-Type", "Accept", "User-Agent" }
 local DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
 local function invalid(field, message)
-  return require("tingting.call").invalid("transport.ngx", field, message)
+  return require("tingting.errors").invalid("transport.ngx", field, message)
 end
 
 local function fail(kind, message, sent)
