@@ -37,6 +37,8 @@ build = {
     },
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",
+    ["tingting.auth"] = "lua/tingting/auth.lua",
+    ["tingting.hooks"] = "lua/tingting/hooks.lua",
     ["tingting.clock"] = "lua/tingting/clock.lua",
     ["tingting.errors"] = "lua/tingting/errors.lua",
     ["tingting.template"] = "lua/tingting/template.lua",

@@ -11,6 +11,7 @@
 -- @module tingting
 local core = require "tingting.core"
 local call = require "tingting.call"
+local auth = require "tingting.auth"
 local errors = require "tingting.errors"
 local template = require "tingting.template"
 local batch = require "tingting.batch"
@@ -186,7 +187,7 @@ function tingting.session(opts)
   local s = core.session_new(st)
   if opts.access_token or opts.refresh_token then
     -- token_expires from the token's own exp claim; not a change for on_tokens
-    call.hold_tokens(st, opts.access_token, opts.refresh_token)
+    auth.hold_tokens(st, opts.access_token, opts.refresh_token)
   end
   return s
 end
@@ -208,7 +209,7 @@ function S.login(s, email, password)
   if not req then return nil, err end
   local user, meta = call.perform(s, st, req)
   if not user then return nil, meta end
-  local ok, terr = call.set_tokens(st, meta.access, meta.refresh, "login")
+  local ok, terr = auth.set_tokens(st, meta.access, meta.refresh, "login")
   if not ok then return nil, terr end
   st.email, st.password, st.user = email, password, user
   return user
@@ -224,7 +225,7 @@ function S.refresh(s)
   if not req then return nil, err end
   local ok, meta = call.perform(s, st, req)
   if not ok then return nil, meta end
-  return call.set_tokens(st, meta.access, meta.refresh, "refresh")
+  return auth.set_tokens(st, meta.access, meta.refresh, "refresh")
 end
 
 function S.user(s) return call.call(s, "user") end
