@@ -47,24 +47,6 @@ local function prepare(c, list)
   return pending, invalid, dups
 end
 
--- Run `reqs` on the transport's `many` when it has one, else one by one.
-local function run_many(st, reqs, concurrency, on_done)
-  local t = st.transport
-  if type(t) ~= "function" and t.many then return t:many(reqs, concurrency, on_done) end
-  for i, req in ipairs(reqs) do
-    local status, body, headers
-    if type(t) == "function" then status, body, headers = t(req) else status, body, headers = t:request(req) end
-    on_done(i, status, body, headers)
-  end
-  return true
-end
-
-local function transport_error(e)
-  if type(e) ~= "table" then e = { message = tostring(e) } end
-  return core.error { kind = e.kind == "timeout" and "timeout" or "network", message = e.message or "failed",
-    sent = e.sent ~= false, code = e.code }
-end
-
 --- Add `list` (numbers, or records `{number=, available_tags=}`) to campaign `c`.
 -- opts: `concurrency` (8), `skip_existing` (true), `on_progress(done, total)`,
 -- `max_rounds` (session max_retries + 1).
@@ -138,14 +120,9 @@ function M.add_numbers(c, list, opts)
       end
     end
     local again, ambiguous, timed_out = {}, {}, false
-    run_many(st, reqs, concurrency, function(i, status, body, headers)
+    call.many(st, reqs, concurrency, function(i, status, body, headers)
       local rec = recs[i]
-      local n, err
-      if status then
-        n, err = core.parse(s, "add_number", status, body or "", headers or {})
-      else
-        err = transport_error(body)
-      end
+      local n, err = call.finish(s, reqs[i], status, body, headers)
       if n then
         report.added = report.added + 1
         report.numbers[#report.numbers + 1] = n

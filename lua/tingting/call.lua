@@ -54,26 +54,59 @@ function M.backoff(n, retry_after, random)
   return d / 2 + (random or math.random)() * d / 2
 end
 
-local function annotate(err, req)
-  err.op = err.op or req.op
-  err.method = err.method or req.method
-  err.path = err.path or req.path
-  if err.sent == nil then err.sent = true end
-  return err
-end
+-- The transport, whichever its shape: an object with :request (and maybe
+-- :many and :sleep), or a plain function(req).
 
-local function request(st, req)
+--- Send `req` on the session's transport: `status, body, headers`, or
+-- `nil, err` as the transport gives it.
+local function send(st, req)
   local t = st.transport
   if type(t) == "function" then return t(req) end
   return t:request(req)
 end
+M.send = send
 
+--- Send `reqs` with at most `concurrency` in flight on the transport's
+-- `many`, or one after the other on a transport without it, calling
+-- `on_done(i, status, body, headers)` as each ends.
+function M.many(st, reqs, concurrency, on_done)
+  local t = st.transport
+  if type(t) ~= "function" and t.many then return t:many(reqs, concurrency, on_done) end
+  for i, req in ipairs(reqs) do
+    local status, body, headers = send(st, req)
+    on_done(i, status, body, headers)
+  end
+  return true
+end
+
+--- Sleep through the transport when it can (ngx: without blocking the
+-- worker), else block (tingting.clock).
 local function sleep(st, seconds)
   local t = st.transport
   if type(t) ~= "function" and t.sleep then return t:sleep(seconds) end
   return clock.sleep(seconds)
 end
 M.sleep = sleep
+
+--- What one attempt at `req` came to, from what the transport gave back:
+-- `res, meta` (core.parse of the answer), or `nil, err` where err (an error
+-- answer, or the transport's failure) names the request's op, method and path.
+local function finish(s, req, status, body, headers)
+  local res, meta
+  if status then
+    res, meta = core.parse(s, req.op, status, body or "", headers or {})
+  else
+    meta = errors.transport(body)
+  end
+  if res ~= nil then return res, meta end
+  local err = meta
+  err.op = err.op or req.op
+  err.method = err.method or req.method
+  err.path = err.path or req.path
+  if err.sent == nil then err.sent = true end
+  return nil, err
+end
+M.finish = finish
 
 -- Deletes whose earlier attempt may have been processed: a 404 on the retry
 -- means the first attempt did the work.
@@ -85,19 +118,13 @@ function M.perform(s, st, req)
   local attempt, maybe_done = 0, false
   while true do
     local t0 = st.on_log and timer()
-    local status, body, headers = request(st, req)
-    local res, meta
-    if status then
-      res, meta = core.parse(s, req.op, status, body or "", headers or {})
-    else
-      meta = errors.transport(body)
-    end
+    local status, body, headers = send(st, req)
+    local res, err = finish(s, req, status, body, headers)
     local ms = t0 and math.floor((timer() - t0) * 1000 + 0.5)
     if res ~= nil then
       if ms then log(st, ("tingting: %s %s -> %d (%d ms)"):format(req.method, req.path, status, ms)) end
-      return res, meta
+      return res, err
     end
-    local err = annotate(meta, req)
     if ms then
       log(st, ("tingting: %s %s -> %s (%d ms)"):format(req.method, req.path,
         status and tostring(status) or err.kind, ms))
