@@ -41,6 +41,7 @@ build = {
     ["tingting.hooks"] = "lua/tingting/hooks.lua",
     ["tingting.clock"] = "lua/tingting/clock.lua",
     ["tingting.errors"] = "lua/tingting/errors.lua",
+    ["tingting.options"] = "lua/tingting/options.lua",
     ["tingting.template"] = "lua/tingting/template.lua",
     ["tingting.numbers"] = "lua/tingting/numbers.lua",
     ["tingting.batch"] = "lua/tingting/batch.lua",
