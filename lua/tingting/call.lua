@@ -119,12 +119,13 @@ function M.perform(s, st, req)
   while true do
     local t0 = st.on_log and timer()
     local status, body, headers = send(st, req)
-    local res, err = finish(s, req, status, body, headers)
+    local res, meta = finish(s, req, status, body, headers)
     local ms = t0 and math.floor((timer() - t0) * 1000 + 0.5)
     if res ~= nil then
       if ms then log(st, ("tingting: %s %s -> %d (%d ms)"):format(req.method, req.path, status, ms)) end
-      return res, err
+      return res, meta
     end
+    local err = meta
     if ms then
       log(st, ("tingting: %s %s -> %s (%d ms)"):format(req.method, req.path,
         status and tostring(status) or err.kind, ms))
