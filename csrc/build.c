@@ -2,45 +2,23 @@
  * No I/O: it validates every argument against the endpoint table, then lays
  * out the URL, headers and body (JSON, or multipart parts when a file goes). */
 #include "validate.h"
+#include "endpoints.h"
+#include "session.h"
+#include "tingting.h"
+#include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A growable byte buffer outside the Lua stack (luaL_Buffer forbids the
- * stack traffic the encoder needs between additions). */
-typedef struct sbuf {
-  char *p;
-  size_t len, cap;
-  int oom;
-} sbuf;
+static void sb_adds(tt_buf *b, const char *s) { tt_buf_add(b, s, strlen(s)); }
 
-static void sb_add(sbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *p;
-    while (cap < b->len + n) cap *= 2;
-    p = (char *)realloc(b->p, cap);
-    if (p == NULL) {
-      b->oom = 1;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
-
-static void sb_adds(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-static void sb_json_string(sbuf *b, const char *s, size_t n) {
+static void sb_json_string(tt_buf *b, const char *s, size_t n) {
   size_t i, run = 0;
-  sb_add(b, "\"", 1);
+  tt_buf_add(b, "\"", 1);
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    sb_add(b, s + run, i - run);
+    tt_buf_add(b, s + run, i - run);
     run = i + 1;
     switch (c) {
     case '"': sb_adds(b, "\\\""); break;
@@ -55,17 +33,17 @@ static void sb_json_string(sbuf *b, const char *s, size_t n) {
     }
     }
   }
-  sb_add(b, s + run, n - run);
-  sb_add(b, "\"", 1);
+  tt_buf_add(b, s + run, n - run);
+  tt_buf_add(b, "\"", 1);
 }
 
-static void sb_json_value(lua_State *L, sbuf *b, int idx, int raw_strings) {
+static void sb_json_value(lua_State *L, tt_buf *b, int idx, int raw_strings) {
   char num[64];
   switch (lua_type(L, idx)) {
   case LUA_TSTRING: {
     size_t n;
     const char *s = lua_tolstring(L, idx, &n);
-    if (raw_strings) sb_add(b, s, n); /* digit strings sent as JSON integers */
+    if (raw_strings) tt_buf_add(b, s, n); /* digit strings sent as JSON integers */
     else sb_json_string(b, s, n);
     break;
   }
@@ -88,35 +66,35 @@ static void sb_json_value(lua_State *L, sbuf *b, int idx, int raw_strings) {
 }
 
 /* Lists (ids, phones, statuses) and tag objects: already validated shapes. */
-static void sb_json_field(lua_State *L, sbuf *b, const tt_field *f, int vidx) {
+static void sb_json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) {
   int raw = f->type == TT_F_PHONE || f->type == TT_F_PHONE_LIST;
   if (lua_type(L, vidx) != LUA_TTABLE) {
     sb_json_value(L, b, vidx, raw);
   } else if (f->type == TT_F_TAGS) {
     int first = 1;
-    sb_add(b, "{", 1);
+    tt_buf_add(b, "{", 1);
     lua_pushnil(L);
     while (lua_next(L, vidx)) {
       size_t n;
       const char *k = lua_tolstring(L, -2, &n);
-      if (!first) sb_add(b, ",", 1);
+      if (!first) tt_buf_add(b, ",", 1);
       first = 0;
       sb_json_string(b, k, n);
-      sb_add(b, ":", 1);
+      tt_buf_add(b, ":", 1);
       sb_json_value(L, b, lua_gettop(L), 0);
       lua_pop(L, 1);
     }
-    sb_add(b, "}", 1);
+    tt_buf_add(b, "}", 1);
   } else {
     int i, n = (int)lua_rawlen(L, vidx);
-    sb_add(b, "[", 1);
+    tt_buf_add(b, "[", 1);
     for (i = 1; i <= n; i++) {
-      if (i > 1) sb_add(b, ",", 1);
+      if (i > 1) tt_buf_add(b, ",", 1);
       lua_rawgeti(L, vidx, i);
       sb_json_value(L, b, lua_gettop(L), raw);
       lua_pop(L, 1);
     }
-    sb_add(b, "]", 1);
+    tt_buf_add(b, "]", 1);
   }
 }
 
@@ -253,10 +231,10 @@ static void build_form(lua_State *L, const tt_endpoint *ep, int vals) {
       continue;
     }
     if (f->type == TT_F_TAGS) {
-      sbuf b = {NULL, 0, 0, 0};
+      tt_buf b = TT_BUF_INIT;
       sb_json_field(L, &b, f, lua_gettop(L));
       lua_pushlstring(L, b.p ? b.p : "", b.len);
-      free(b.p);
+      tt_buf_free(&b);
       add_part(L, form, f->name, lua_gettop(L), 0);
       lua_pop(L, 1);
     } else if (lua_istable(L, -1)) {
@@ -275,28 +253,28 @@ static void build_form(lua_State *L, const tt_endpoint *ep, int vals) {
 
 static int build_json(lua_State *L, const tt_endpoint *ep, int vals) {
   const tt_field *f;
-  sbuf b = {NULL, 0, 0, 0};
+  tt_buf b = TT_BUF_INIT;
   int first = 1;
-  sb_add(&b, "{", 1);
+  tt_buf_add(&b, "{", 1);
   for (f = ep->fields; f->name != NULL; f++) {
     if (f->flags & (TT_PATH | TT_QUERY)) continue;
     lua_getfield(L, vals, f->name);
     if (!lua_isnil(L, -1)) {
-      if (!first) sb_add(&b, ",", 1);
+      if (!first) tt_buf_add(&b, ",", 1);
       first = 0;
       sb_json_string(&b, f->name, strlen(f->name));
-      sb_add(&b, ":", 1);
+      tt_buf_add(&b, ":", 1);
       sb_json_field(L, &b, f, lua_gettop(L));
     }
     lua_pop(L, 1);
   }
-  sb_add(&b, "}", 1);
+  tt_buf_add(&b, "}", 1);
   if (b.oom) {
-    free(b.p);
+    tt_buf_free(&b);
     return luaL_error(L, "tingting: out of memory encoding a request");
   }
   lua_pushlstring(L, b.p, b.len);
-  free(b.p);
+  tt_buf_free(&b);
   return 1;
 }
 

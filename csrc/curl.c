@@ -4,6 +4,7 @@
  * Misuse (wrong types, a closed transport) raises; network failures return
  * nil, err with err = {kind, message, code, sent}. */
 #include "curl_req.h"
+#include "tingting.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,15 @@ static void check_headers(lua_State *L, int idx, int n, tt_reqv *v) {
       req_error(L, n, "headers", lua_pushfstring(L, "invalid header name '%s'", k));
     if (has_crlf(val, vlen))
       req_error(L, n, "headers", lua_pushfstring(L, "value of '%s' contains a line break", k));
-    if (v != NULL) {
+    if (v != NULL) { /* a failed addition shows as v->lines->oom */
       if (ieq(k, "Content-Type")) v->ctype = 1;
-      if (tt_buf_add(v->lines, k, klen) != 0 ||
-          (vlen > 0 ? tt_buf_add(v->lines, ": ", 2) != 0 || tt_buf_add(v->lines, val, vlen + 1) != 0
-                    : tt_buf_add(v->lines, ";", 2) != 0))
-        v->oom = 1;
+      tt_buf_add(v->lines, k, klen);
+      if (vlen > 0) {
+        tt_buf_add(v->lines, ": ", 2);
+        tt_buf_add(v->lines, val, vlen + 1);
+      } else {
+        tt_buf_add(v->lines, ";", 2);
+      }
     }
     lua_pop(L, 1);
   }
@@ -238,7 +242,7 @@ static int curl_new(lua_State *L) {
    * goes through libcurl's byte-at-a-time printf twice per request, which
    * cost more than a third of curl_easy_perform (bench/README.md). */
   if (user_agent == NULL)
-    user_agent = lua_pushfstring(L, "tingting-lua/0.1.0 libcurl/%s", curl_version_info(CURLVERSION_NOW)->version);
+    user_agent = lua_pushfstring(L, "tingting-lua/" TT_VERSION " libcurl/%s", curl_version_info(CURLVERSION_NOW)->version);
   /* Zeroed and given its metatable before owning anything: if a step below
    * fails, __gc frees what was made. */
   t = tt_newuserdata(L, sizeof *t);

@@ -6,7 +6,6 @@
  * and Lua values are built from them after the transfer has finished. */
 #include "curl_req.h"
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,42 +16,6 @@
 
 const char TT_FAIL_MAX_BODY[] = "max_body";
 const char TT_FAIL_RESEND[] = "resend";
-
-/* Buffers ---------------------------------------------------------------- */
-
-int tt_buf_add(tt_buf *b, const char *p, size_t n) {
-  if (n == 0) return 0;
-  if (n > b->cap - b->len) {
-    size_t cap = b->cap ? b->cap : 1024;
-    char *np;
-    while (cap - b->len < n) {
-      if (cap > SIZE_MAX / 2) return -1;
-      cap *= 2;
-    }
-    np = realloc(b->p, cap);
-    if (np == NULL) return -1;
-    b->p = np;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, p, n);
-  b->len += n;
-  return 0;
-}
-
-static void buf_reset(tt_buf *b) {
-  if (b->cap > TT_KEEP_BUF) {
-    free(b->p);
-    b->p = NULL;
-    b->cap = 0;
-  }
-  b->len = 0;
-}
-
-static void buf_free(tt_buf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
 
 /* libcurl callbacks: C only, never a Lua call ----------------------------- */
 
@@ -196,8 +159,8 @@ static void drop_headers(tt_xfer *x) {
     curl_slist_free_all(x->headers);
     x->headers = NULL;
   }
-  buf_free(&x->hlines);
-  buf_free(&x->want);
+  tt_buf_free(&x->hlines);
+  tt_buf_free(&x->want);
 }
 
 /* Releases what one request holds; an unfinished sink file is removed. */
@@ -218,9 +181,9 @@ void tt_xfer_clear(tt_xfer *x) {
   }
   free(x->sink);
   x->sink = x->part = NULL;
-  buf_reset(&x->send);
-  buf_reset(&x->data);
-  buf_reset(&x->head);
+  tt_buf_reset(&x->send, TT_KEEP_BUF);
+  tt_buf_reset(&x->data, TT_KEEP_BUF);
+  tt_buf_reset(&x->head, TT_KEEP_BUF);
   x->body.p = NULL;
   x->body.len = x->body.off = 0;
   x->decided = x->prereqs = x->fail_errno = x->once = 0;
@@ -233,9 +196,9 @@ void tt_xfer_free(tt_xfer *x) {
   drop_headers(x);
   if (x->easy != NULL) curl_easy_cleanup(x->easy);
   x->easy = NULL;
-  buf_free(&x->send);
-  buf_free(&x->data);
-  buf_free(&x->head);
+  tt_buf_free(&x->send);
+  tt_buf_free(&x->data);
+  tt_buf_free(&x->head);
 }
 
 /* Raw access: a request is a plain table, and what we read must be what
@@ -377,10 +340,10 @@ CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int 
   idx = lua_absindex(L, idx);
   tt_xfer_clear(x);
   x->max_body = o->max_body;
-  x->want.len = 0;
+  tt_buf_reset(&x->want, TT_KEEP_BUF);
   v.lines = &x->want;
   tt_req_check(L, idx, n, &v);
-  if (v.oom) return CURLE_OUT_OF_MEMORY;
+  if (x->want.oom) return CURLE_OUT_OF_MEMORY;
 
   if (v.idem >= 0) idem = v.idem;
   else idem = strcmp(v.method, "GET") == 0 || strcmp(v.method, "PUT") == 0 || strcmp(v.method, "DELETE") == 0;

@@ -4,9 +4,16 @@
 #ifndef TINGTING_CURL_REQ_H
 #define TINGTING_CURL_REQ_H
 
-#include "tingting.h"
+#include "compat.h"
+#include "util.h"
 #include <curl/curl.h>
 #include <stdio.h>
+
+#define TT_CURL_MT "tingting.curl"
+
+/* Largest answer body the transport keeps in memory (a download to a file
+ * via `sink` has no cap). */
+#define TT_MAX_BODY (64u * 1024u * 1024u)
 
 /* CURLOPT_PROTOCOLS_STR needs 7.85, CURLOPT_PREREQFUNCTION 7.80. */
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -14,11 +21,6 @@
 #endif
 
 #pragma GCC visibility push(hidden)
-
-typedef struct tt_buf {
-  char *p;
-  size_t len, cap;
-} tt_buf;
 
 /* A request body we own, read out by libcurl. `rewind` says whether
  * libcurl may seek back to replay it (see curl_req.c on resends). */
@@ -37,7 +39,6 @@ typedef struct tt_reqv {
   int ctype;                /* the headers set Content-Type */
   double timeout, connect_timeout; /* 0 when the table does not say */
   tt_buf *lines;            /* receives "Name: value\0" per header */
-  int oom;                  /* lines could not grow */
 } tt_reqv;
 
 /* Transport settings, shared by every easy handle of a transport. */
@@ -95,7 +96,6 @@ extern const char TT_FAIL_RESEND[];
 CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o);
 void tt_xfer_free(tt_xfer *x);
 void tt_xfer_clear(tt_xfer *x);
-int tt_buf_add(tt_buf *b, const char *p, size_t n);
 void tt_req_check(lua_State *L, int idx, int n, tt_reqv *v); /* v may be NULL */
 /* copy_body: keep a copy of the body, for when Lua code runs (and may drop
  * the request table) before the transfer is over */

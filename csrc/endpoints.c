@@ -1,6 +1,6 @@
 /* The endpoint table of shared/api/tingting-api.rst: one row per operation.
  * Adding an endpoint is one row (and its fields). */
-#include "tingting.h"
+#include "endpoints.h"
 #include <string.h>
 
 static const char *const SERVICES[] = {"PHONE", "SMS", NULL};

@@ -1,8 +1,8 @@
 /* The tingting.error metatable: errors are plain tables so that they can be
  * built and inspected from Lua (transports, the retry loop) and in C alike. */
+#include "errors.h"
 #include "tingting.h"
 #include <stdarg.h>
-#include <string.h>
 
 void tt_error_push(lua_State *L, const char *kind, const char *message) {
   lua_createtable(L, 0, 8);

@@ -14,7 +14,8 @@
  * made at their final size rather than grown, so pairs() may visit an
  * object's members in another order, an order that Lua 5.4 already varies
  * from run to run (its string hashes are seeded per state). */
-#include "tingting.h"
+#include "json.h"
+#include "util.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,6 @@ static void skip_ws(jp *j) {
 }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
-static int is_null(lua_State *L, int idx) {
-  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
-}
 
 /* What clean() makes of a number (cjson reads every number as a float):
  * under a phone key a digit string, else an integer when integral (5.3+). */
@@ -173,7 +170,7 @@ static int object(jp *j, int depth) {
    * removes the key (cjson.null, which clean() removes) */
   for (i = 0; i < n; i++) {
     lua_pushvalue(L, base + 2 * i + 1);
-    if (is_null(L, base + 2 * i + 2)) lua_pushnil(L);
+    if (tt_is_null(L, base + 2 * i + 2)) lua_pushnil(L);
     else lua_pushvalue(L, base + 2 * i + 2);
     lua_rawset(L, t);
   }

@@ -3,7 +3,13 @@
  * integers and phone numbers to digit strings, builds the userdata, and maps
  * failures to error kinds. Never puts a body snippet in a message: login and
  * refresh answers carry tokens. */
+#include "endpoints.h"
+#include "errors.h"
+#include "json.h"
+#include "objects.h"
+#include "session.h"
 #include "tingting.h"
+#include "util.h"
 #include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,10 +20,6 @@
 
 #define DECODE_IDX lua_upvalueindex(1)
 #define NULL_IDX lua_upvalueindex(2)
-
-static int is_null(lua_State *L, int idx) {
-  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
-}
 
 static int is_phone_key(const char *k) {
   return strcmp(k, "number") == 0 || strcmp(k, "phone_number") == 0 || strcmp(k, "contact_number") == 0;
@@ -33,7 +35,7 @@ static void clean(lua_State *L, int idx, int depth) {
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     int t = lua_type(L, -1);
-    if (is_null(L, -1) && lua_type(L, -2) == LUA_TSTRING) {
+    if (tt_is_null(L, -1) && lua_type(L, -2) == LUA_TSTRING) {
       lua_pop(L, 1);
       lua_pushvalue(L, -1);
       lua_pushnil(L);

@@ -1,9 +1,10 @@
 /* The session userdata: a closed flag in C, everything else (base_url,
  * tokens, options, transport) in its state table, kept as the uservalue and
  * driven by the Lua call path. Public fields are read-only views. */
+#include "session.h"
 #include "tingting.h"
+#include "util.h"
 #include <string.h>
-#include <stdlib.h>
 
 tt_session *tt_session_check(lua_State *L, int idx) {
   tt_session *s = (tt_session *)luaL_checkudata(L, idx, TT_SESSION_MT);

@@ -3,6 +3,7 @@
  * what was expected, and returns 0. Nothing here does I/O except stat(2) for
  * files. */
 #include "validate.h"
+#include "errors.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>

@@ -3,7 +3,7 @@
 #ifndef TINGTING_VALIDATE_H
 #define TINGTING_VALIDATE_H
 
-#include "tingting.h"
+#include "compat.h"
 
 #define TT_MAX_STRING 65536
 

@@ -1,5 +1,6 @@
 /* Field checkers for dates, decimals, digit strings, tags and files. */
 #include "validate.h"
+#include "errors.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -26,7 +26,7 @@ build = {
   modules = {
     ["tingting.core"] = {
       sources = {
-        "csrc/core.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
+        "csrc/core.c", "csrc/compat.c", "csrc/util.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
         "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/json.c",
         "csrc/fsutil.c", "csrc/crypto.c", "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
         "csrc/curl_finish.c",
