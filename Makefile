@@ -8,8 +8,8 @@ WARN      = -std=c99 -Wall -Wextra -Wpedantic -Werror=implicit-function-declarat
 PIC       = -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L
 LUA_INC  ?= /usr/include/lua$(LUA_VER)
 CURL_LIBS = -lcurl
-SRCS      = $(wildcard csrc/*.c)
-HDRS      = $(wildcard csrc/*.h)
+SRCS      = $(wildcard csrc/*.c csrc/curl/*.c)
+HDRS      = $(wildcard csrc/*.h csrc/curl/*.h)
 BUILD     = build/lua$(LUA_VER)
 CORE      = $(BUILD)/tingting/core.so
 EMU       = bin/tingting-emulator
@@ -138,10 +138,10 @@ rock-check: deps
 	@rm -rf $(ROCKTREE) $(ROCKTREE51); mkdir -p build
 	@luarocks --lua-version=5.4 --tree=$(ROCKTREE) make rockspec/tingting-scm-1.rockspec \
 	  --deps-mode=none >build/rock.log 2>&1 || { cat build/rock.log; exit 1; }
-	@rm -rf csrc/*.o tingting
+	@rm -rf csrc/*.o csrc/curl/*.o tingting
 	@luarocks --lua-version=5.1 --tree=$(ROCKTREE51) make rockspec/tingting-scm-1.rockspec \
 	  --deps-mode=none >build/rock-5.1.log 2>&1 || { cat build/rock-5.1.log; exit 1; }
-	@rm -rf csrc/*.o tingting
+	@rm -rf csrc/*.o csrc/curl/*.o tingting
 	@LUA_PATH="$(ROCKTREE)/share/lua/5.4/?.lua;$(ROCKTREE)/share/lua/5.4/?/init.lua;;" \
 	  LUA_CPATH="$(ROCKTREE)/lib/lua/5.4/?.so;;" $(LUA) -e \
 	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'

@@ -1,10 +1,10 @@
 /* One HTTP request over a libcurl easy handle: a Lua request table in, a
- * configured handle (the finished transfer goes back to Lua in
- * curl_finish.c). Shared by t:request (curl.c) and t:many (curl_multi.c).
+ * configured handle (the finished transfer goes back to Lua in finish.c).
+ * Shared by t:request (transport.c) and t:many (multi.c).
  *
  * No Lua runs while libcurl runs: the callbacks below only fill C buffers,
  * and Lua values are built from them after the transfer has finished. */
-#include "curl_req.h"
+#include "internal.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,15 +201,6 @@ void tt_xfer_free(tt_xfer *x) {
   tt_buf_free(&x->head);
 }
 
-/* Raw access: a request is a plain table, and what we read must be what
- * the table holds (and keeps alive), not what a metamethod makes up.
- * tt_req_check (curl.c) has vetted every field. */
-static int field(lua_State *L, int idx, const char *k) {
-  lua_pushstring(L, k);
-  lua_rawget(L, idx);
-  return lua_type(L, -1);
-}
-
 /* Setting up a request --------------------------------------------------- */
 
 static long to_ms(double s) {
@@ -254,7 +245,7 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
   int top = lua_gettop(L), form, part;
   size_t i, len;
   CURLcode rc = CURLE_OK;
-  field(L, idx, "form");
+  tt_req_field(L, idx, "form");
   form = lua_gettop(L);
   len = lua_rawlen(L, form);
   x->mime = curl_mime_init(x->easy);
@@ -267,9 +258,9 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
       rc = CURLE_OUT_OF_MEMORY;
       break;
     }
-    field(L, part, "name");
+    tt_req_field(L, part, "name");
     rc = curl_mime_name(p, lua_tostring(L, -1));
-    if (rc == CURLE_OK && field(L, part, "file") == LUA_TSTRING) {
+    if (rc == CURLE_OK && tt_req_field(L, part, "file") == LUA_TSTRING) {
       const char *path = lua_tostring(L, -1);
       if (curl_mime_filedata(p, path) != CURLE_OK) {
         /* 7.88 stats the file here; name the reason, not just READ_ERROR. */
@@ -277,14 +268,14 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
         x->fail_errno = errno;
         rc = CURLE_READ_ERROR;
       }
-      if (rc == CURLE_OK && field(L, part, "filename") == LUA_TSTRING)
+      if (rc == CURLE_OK && tt_req_field(L, part, "filename") == LUA_TSTRING)
         rc = curl_mime_filename(p, lua_tostring(L, -1));
-      if (rc == CURLE_OK && field(L, part, "type") == LUA_TSTRING)
+      if (rc == CURLE_OK && tt_req_field(L, part, "type") == LUA_TSTRING)
         rc = curl_mime_type(p, lua_tostring(L, -1));
     } else if (rc == CURLE_OK) {
       size_t vlen;
       const char *v;
-      field(L, part, "value");
+      tt_req_field(L, part, "value");
       v = lua_tolstring(L, -1, &vlen);
       if (rewind) {
         rc = curl_mime_data(p, v, vlen);
