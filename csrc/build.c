@@ -1,7 +1,7 @@
 /* core.build(session, op, args) -> request table, or nil + validation error.
- * No I/O: it validates every argument against the endpoint table, then lays
- * out the URL, headers and body (JSON, or multipart parts when a file goes). */
-#include "validate.h"
+ * No I/O: once the arguments pass (arguments.c), it lays out the URL, the
+ * headers and the body (JSON, or multipart parts when a file goes). */
+#include "arguments.h"
 #include "endpoints.h"
 #include "session.h"
 #include "tingting.h"
@@ -98,87 +98,18 @@ static void sb_json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) 
   }
 }
 
-static int check_field(lua_State *L, const char *op, const tt_field *f, int idx) {
-  switch (f->type) {
-  case TT_F_STRING: return tt_check_text(L, op, f->name, idx, 1);
-  case TT_F_TEXT: return tt_check_text(L, op, f->name, idx, 0);
-  case TT_F_ENUM: return tt_check_enum(L, op, f->name, idx, f->enumv);
-  case TT_F_ENUM_LIST: return tt_check_enum_list(L, op, f->name, idx, f->enumv);
-  case TT_F_ID: case TT_F_PAGE: return tt_check_id(L, op, f->name, idx);
-  case TT_F_ID_LIST: return tt_check_id_list(L, op, f->name, idx);
-  case TT_F_PHONE: return tt_check_phone(L, op, f->name, idx, 1);
-  case TT_F_PHONE_STR: return tt_check_phone(L, op, f->name, idx, 0);
-  case TT_F_PHONE_LIST: return tt_check_phone_list(L, op, f->name, idx);
-  case TT_F_TAGS: return tt_check_tags(L, op, f->name, idx);
-  case TT_F_FILE: return tt_check_file(L, op, f->name, idx);
-  case TT_F_DATETIME: return tt_check_datetime(L, op, f->name, idx);
-  case TT_F_DECIMAL: return tt_check_decimal(L, op, f->name, idx);
-  case TT_F_DIGITS: return tt_check_digits(L, op, f->name, idx);
+/* Whether a body field has a value: one of type file (files), or of any
+ * other type (!files). */
+static int has_value(lua_State *L, const tt_endpoint *ep, int vals, int files) {
+  const tt_field *f;
+  int yes = 0;
+  for (f = ep->fields; f->name != NULL && !yes; f++) {
+    if ((f->flags & (TT_PATH | TT_QUERY)) || (f->type == TT_F_FILE) != files) continue;
+    lua_getfield(L, vals, f->name);
+    yes = !lua_isnil(L, -1);
+    lua_pop(L, 1);
   }
-  return tt_fail(L, op, f->name, "unsupported field type");
-}
-
-static int has(lua_State *L, int vals, const char *k) {
-  int yes;
-  lua_getfield(L, vals, k);
-  yes = !lua_isnil(L, -1);
-  lua_pop(L, 1);
   return yes;
-}
-
-static const char *str(lua_State *L, int vals, const char *k) {
-  const char *s;
-  lua_getfield(L, vals, k);
-  s = lua_tostring(L, -1);
-  lua_pop(L, 1); /* still referenced by vals */
-  return s;
-}
-
-/* Rules that involve more than one field. */
-static int check_cross(lua_State *L, const char *op, int vals) {
-  if (strcmp(op, "create_campaign") == 0) {
-    int list = has(L, vals, "individual_number"), file = has(L, vals, "send_to_number_file");
-    if (!list && !file)
-      return tt_fail(L, op, "individual_number", "individual_number (a list) or send_to_number_file (a path) is required");
-    if (list && file)
-      return tt_fail(L, op, "individual_number", "give individual_number or send_to_number_file, not both");
-  } else if (strcmp(op, "update_campaign") == 0) {
-    if (!has(L, vals, "name") && !has(L, vals, "services") && !has(L, vals, "description"))
-      return tt_fail(L, op, "name", "nothing to update: give name, services or description");
-  } else if (strcmp(op, "update_number") == 0) {
-    if (!has(L, vals, "number") && !has(L, vals, "available_tags"))
-      return tt_fail(L, op, "number", "nothing to update: give number or available_tags");
-  } else if (strcmp(op, "begin") == 0) {
-    if (!has(L, vals, "message") && !has(L, vals, "aud_file") && !has(L, vals, "status") &&
-        !has(L, vals, "priority"))
-      return tt_fail(L, op, "message", "begin needs message or aud_file (or status/priority to re-run)");
-  } else if (strcmp(op, "send_otp") == 0) {
-    const char *opt = str(L, vals, "otp_options"), *msg = str(L, vals, "message");
-    int otp = has(L, vals, "otp");
-    if (opt == NULL && otp) {
-      /* an OTP of one's own means "personnel", whatever the default is */
-      lua_pushliteral(L, "personnel");
-      lua_setfield(L, vals, "otp_options");
-      opt = "personnel";
-    }
-    if (opt != NULL && strcmp(opt, "personnel") == 0) {
-      if (!otp) return tt_fail(L, op, "otp", "is required when otp_options is personnel");
-      if (has(L, vals, "otp_length"))
-        return tt_fail(L, op, "otp_length", "only with otp_options generated");
-    } else if (otp) {
-      return tt_fail(L, op, "otp", "only with otp_options personnel");
-    }
-    if (has(L, vals, "otp_length")) {
-      /* strtoll, not atoi: "4294967297" wrapped to 1 in an int and passed.
-       * The value is at most 16 digits (tt_check_digits), so it fits. */
-      const char *v = str(L, vals, "otp_length");
-      long long n = strtoll(v, NULL, 10);
-      if (n < 1 || n > 10) return tt_fail(L, op, "otp_length", "expected 1 to 10 digits (got %s)", v);
-    }
-    if (msg != NULL && strstr(msg, "{otp}") == NULL)
-      return tt_fail(L, op, "message", "must contain the {otp} placeholder");
-  }
-  return 1;
 }
 
 static const char *mime_type(const char *path) {
@@ -330,53 +261,12 @@ static void push_path(lua_State *L, const tt_endpoint *ep, int vals) {
 static int core_build(lua_State *L) {
   const char *op = luaL_checkstring(L, 2);
   const tt_endpoint *ep = tt_endpoint_find(op);
-  const tt_field *f;
-  int vals, state, has_file = 0, has_body = 0;
+  int vals, state;
   tt_session_check(L, 1);
   if (ep == NULL) return luaL_argerror(L, 2, lua_pushfstring(L, "unknown operation '%s'", op));
   lua_settop(L, 3);
-  if (!lua_isnil(L, 3) && !lua_istable(L, 3))
-    return tt_fail(L, op, "arguments", "expected a table (got %s)", luaL_typename(L, 3)) + 2;
-  if (lua_istable(L, 3)) {
-    lua_pushnil(L);
-    while (lua_next(L, 3)) {
-      int known = 0;
-      lua_pop(L, 1);
-      if (lua_type(L, -1) == LUA_TSTRING)
-        for (f = ep->fields; f->name != NULL && !known; f++) known = strcmp(f->name, lua_tostring(L, -1)) == 0;
-      if (!known) {
-        luaL_Buffer b;
-        const char *k = tt_repr(L, -1);
-        luaL_buffinit(L, &b);
-        for (f = ep->fields; f->name != NULL; f++) {
-          luaL_addstring(&b, f->name);
-          if (f[1].name != NULL) luaL_addstring(&b, ", ");
-        }
-        luaL_pushresult(&b);
-        return tt_fail(L, op, lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "arguments",
-                       "unknown field %s (expected %s)", k,
-                       lua_rawlen(L, -1) ? lua_tostring(L, -1) : "no arguments") + 2;
-      }
-    }
-  }
-  for (f = ep->fields; f->name != NULL; f++) {}
-  lua_createtable(L, 0, (int)(f - ep->fields)); /* at its final size */
+  if (!tt_check_args(L, ep, 3)) return 2;
   vals = lua_gettop(L);
-  for (f = ep->fields; f->name != NULL; f++) {
-    if (lua_istable(L, 3)) lua_getfield(L, 3, f->name);
-    else lua_pushnil(L);
-    if (lua_isnil(L, -1)) {
-      if (f->flags & TT_REQUIRED) return tt_fail(L, op, f->name, "is required") + 2;
-      lua_pop(L, 1);
-      continue;
-    }
-    if (!check_field(L, op, f, lua_gettop(L))) return 2;
-    lua_setfield(L, vals, f->name);
-    lua_pop(L, 1);
-    if (f->type == TT_F_FILE) has_file = 1;
-    else if (!(f->flags & (TT_PATH | TT_QUERY))) has_body = 1;
-  }
-  if (!check_cross(L, op, vals)) return 2;
 
   tt_session_state(L, 1);
   state = lua_gettop(L);
@@ -409,12 +299,12 @@ static int core_build(lua_State *L) {
       lua_pop(L, 1);
     }
   }
-  if (has_file) {
+  if (has_value(L, ep, vals, 1)) {
     lua_setfield(L, -2, "headers");
     build_form(L, ep, vals);
     lua_setfield(L, -2, "form");
   } else {
-    if (has_body || strcmp(ep->method, "POST") == 0 || strcmp(ep->method, "PUT") == 0) {
+    if (strcmp(ep->method, "POST") == 0 || strcmp(ep->method, "PUT") == 0 || has_value(L, ep, vals, 0)) {
       set_str(L, "Content-Type", "application/json");
       lua_setfield(L, -2, "headers");
       build_json(L, ep, vals);
@@ -477,21 +367,8 @@ static int core_endpoints(lua_State *L) {
   return 1;
 }
 
-/* core.normalize_phone(v) -> digits | nil, reason */
-static int core_normalize_phone(lua_State *L) {
-  lua_settop(L, 1);
-  if (!tt_check_phone(L, NULL, "number", 1, 0)) {
-    lua_getfield(L, -1, "message");
-    lua_pushnil(L);
-    lua_insert(L, -2);
-    return 2;
-  }
-  return 1;
-}
-
 void tt_build_open(lua_State *L) {
   static const luaL_Reg fns[] = {
-    {"build", core_build}, {"endpoint", core_endpoint}, {"endpoints", core_endpoints},
-    {"normalize_phone", core_normalize_phone}, {NULL, NULL}};
+    {"build", core_build}, {"endpoint", core_endpoint}, {"endpoints", core_endpoints}, {NULL, NULL}};
   luaL_setfuncs(L, fns, 0);
 }

@@ -16,7 +16,6 @@ void tt_error_push(lua_State *L, const char *kind, const char *message) {
 
 int tt_validation_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...) {
   va_list ap;
-  int top = lua_gettop(L);
   lua_pushnil(L);
   lua_pushstring(L, field);
   lua_pushliteral(L, ": ");
@@ -36,8 +35,7 @@ int tt_validation_fail(lua_State *L, const char *op, const char *field, const ch
   lua_setfield(L, -2, "sent");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "retryable");
-  (void)top;
-  return 2;
+  return 0;
 }
 
 static const char *field_str(lua_State *L, int idx, const char *k) {

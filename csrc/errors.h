@@ -15,7 +15,8 @@ void tt_error_push(lua_State *L, const char *kind, const char *message);
 
 /* Push nil and a validation error naming `field` (and `op` when not NULL),
  * its message "field: " .. the formatted text (lua_pushfstring's formats).
- * Returns 2 for `return`. */
+ * Returns 0: a checker fails with `return tt_validation_fail(...)`, and the
+ * Lua function that called it returns the 2 values as they stand. */
 int tt_validation_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...);
 
 #pragma GCC visibility pop
