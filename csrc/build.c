@@ -316,59 +316,7 @@ static int core_build(lua_State *L) {
   return 1;
 }
 
-/* core.endpoint(op) -> {op, method, path, auth, idempotent, fields = {...}} | nil */
-static void push_endpoint(lua_State *L, const tt_endpoint *ep) {
-  const tt_field *f;
-  int i = 0;
-  lua_createtable(L, 0, 6);
-  set_str(L, "op", ep->op);
-  set_str(L, "method", ep->method);
-  set_str(L, "path", ep->path);
-  lua_pushboolean(L, ep->auth);
-  lua_setfield(L, -2, "auth");
-  lua_pushboolean(L, ep->idempotent);
-  lua_setfield(L, -2, "idempotent");
-  lua_newtable(L);
-  for (f = ep->fields; f->name != NULL; f++) {
-    lua_createtable(L, 0, 3);
-    set_str(L, "name", f->name);
-    lua_pushboolean(L, (f->flags & TT_REQUIRED) != 0);
-    lua_setfield(L, -2, "required");
-    if (f->enumv != NULL) {
-      const char *const *e;
-      int j = 0;
-      lua_newtable(L);
-      for (e = f->enumv; *e != NULL; e++) {
-        lua_pushstring(L, *e);
-        lua_rawseti(L, -2, ++j);
-      }
-      lua_setfield(L, -2, "enum");
-    }
-    lua_rawseti(L, -2, ++i);
-  }
-  lua_setfield(L, -2, "fields");
-}
-
-static int core_endpoint(lua_State *L) {
-  const tt_endpoint *ep = tt_endpoint_find(luaL_checkstring(L, 1));
-  if (ep == NULL) return 0;
-  push_endpoint(L, ep);
-  return 1;
-}
-
-static int core_endpoints(lua_State *L) {
-  size_t i;
-  const tt_endpoint *ep;
-  lua_newtable(L);
-  for (i = 0; (ep = tt_endpoint_at(i)) != NULL; i++) {
-    push_endpoint(L, ep);
-    lua_rawseti(L, -2, (int)i + 1);
-  }
-  return 1;
-}
-
 void tt_build_open(lua_State *L) {
-  static const luaL_Reg fns[] = {
-    {"build", core_build}, {"endpoint", core_endpoint}, {"endpoints", core_endpoints}, {NULL, NULL}};
-  luaL_setfuncs(L, fns, 0);
+  lua_pushcfunction(L, core_build);
+  lua_setfield(L, -2, "build");
 }

@@ -55,7 +55,6 @@ typedef struct tt_endpoint {
 } tt_endpoint;
 
 const tt_endpoint *tt_endpoint_find(const char *op); /* NULL when unknown */
-const tt_endpoint *tt_endpoint_at(size_t i);         /* NULL past the end */
 
 #pragma GCC visibility pop
 

@@ -117,8 +117,6 @@ void tt_errors_open(lua_State *L) {
   lua_setfield(L, -2, "__tostring");
   lua_pushliteral(L, TT_ERROR_MT);
   lua_setfield(L, -2, "__name");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -3, "error_mt");
   lua_pop(L, 1);
   lua_pushcfunction(L, core_error);
   lua_setfield(L, -2, "error");

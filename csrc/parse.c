@@ -18,8 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define DECODE_IDX lua_upvalueindex(1)
-#define NULL_IDX lua_upvalueindex(2)
+#define DECODE_IDX lua_upvalueindex(1) /* a private cjson's decode */
 
 static int is_phone_key(const char *k) {
   return strcmp(k, "number") == 0 || strcmp(k, "phone_number") == 0 || strcmp(k, "contact_number") == 0;
@@ -393,8 +392,6 @@ static int core_parse(lua_State *L) {
   case TT_R_TRUE:
     lua_pushboolean(L, 1);
     return 1;
-  case TT_R_BYTES:
-    break;
   default:
     if (data == 0) return decode_error(L, ep, status, "answer has no data");
   }
@@ -471,12 +468,10 @@ void tt_parse_open(lua_State *L) {
     lua_pop(L, 1);
   }
   lua_getfield(L, -1, "decode");
-  lua_getfield(L, -2, "null");
-  lua_pushvalue(L, -2);
-  lua_pushvalue(L, -2);
-  lua_pushcclosure(L, core_parse, 2);
-  lua_setfield(L, -5, "parse");
-  lua_pushcclosure(L, core_json_pair, 2);
+  lua_pushvalue(L, -1);
+  lua_pushcclosure(L, core_parse, 1);
+  lua_setfield(L, -4, "parse");
+  lua_pushcclosure(L, core_json_pair, 1);
   lua_setfield(L, -3, "_json_pair");
   lua_pop(L, 1);
 }

@@ -17,10 +17,11 @@
 
 void tt_util_open(lua_State *L);      /* util.c: sleep */
 void tt_errors_open(lua_State *L);    /* errors.c: error, is_error */
+void tt_endpoints_open(lua_State *L); /* endpoints.c: endpoints */
 void tt_validate_open(lua_State *L);  /* validate.c: normalize_phone */
 void tt_session_open(lua_State *L);   /* session.c: session_new, state, check_open, jwt_payload */
 void tt_objects_open(lua_State *L);   /* objects.c: campaign and number, fields, session_of */
-void tt_build_open(lua_State *L);     /* build.c: build, endpoint, endpoints */
+void tt_build_open(lua_State *L);     /* build.c: build */
 void tt_parse_open(lua_State *L);     /* parse.c: parse, _json_pair */
 void tt_fsutil_open(lua_State *L);    /* fsutil.c: write_private, isatty */
 void tt_crypto_open(lua_State *L);    /* crypto.c: sha256, hmac_sha256, random_bytes, equal, hex */
