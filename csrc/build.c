@@ -3,73 +3,31 @@
  * headers and the body (JSON, or multipart parts when a file goes). */
 #include "arguments.h"
 #include "endpoints.h"
+#include "json.h"
 #include "session.h"
 #include "tingting.h"
 #include "util.h"
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-static void sb_adds(tt_buf *b, const char *s) { tt_buf_add(b, s, strlen(s)); }
-
-static void sb_json_string(tt_buf *b, const char *s, size_t n) {
-  size_t i, run = 0;
-  tt_buf_add(b, "\"", 1);
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    tt_buf_add(b, s + run, i - run);
-    run = i + 1;
-    switch (c) {
-    case '"': sb_adds(b, "\\\""); break;
-    case '\\': sb_adds(b, "\\\\"); break;
-    case '\n': sb_adds(b, "\\n"); break;
-    case '\r': sb_adds(b, "\\r"); break;
-    case '\t': sb_adds(b, "\\t"); break;
-    default: {
-      char u[8];
-      snprintf(u, sizeof u, "\\u%04x", c);
-      sb_adds(b, u);
-    }
-    }
-  }
-  tt_buf_add(b, s + run, n - run);
-  tt_buf_add(b, "\"", 1);
-}
-
-static void sb_json_value(lua_State *L, tt_buf *b, int idx, int raw_strings) {
-  char num[64];
-  switch (lua_type(L, idx)) {
-  case LUA_TSTRING: {
+/* One item of a JSON body; digits: a phone number's digit string, which
+ * goes as a JSON integer. */
+static void json_item(lua_State *L, tt_buf *b, int idx, int digits) {
+  if (digits && lua_type(L, idx) == LUA_TSTRING) {
     size_t n;
     const char *s = lua_tolstring(L, idx, &n);
-    if (raw_strings) tt_buf_add(b, s, n); /* digit strings sent as JSON integers */
-    else sb_json_string(b, s, n);
-    break;
-  }
-  case LUA_TNUMBER:
-    if (tt_isinteger(L, idx)) {
-      snprintf(num, sizeof num, "%lld", tt_tolonglong(L, idx));
-    } else {
-      double v = (double)lua_tonumber(L, idx);
-      snprintf(num, sizeof num, "%.14g", v);
-      if (strtod(num, NULL) != v) snprintf(num, sizeof num, "%.17g", v);
-    }
-    sb_adds(b, num);
-    break;
-  case LUA_TBOOLEAN:
-    sb_adds(b, lua_toboolean(L, idx) ? "true" : "false");
-    break;
-  default:
-    sb_adds(b, "null");
+    tt_buf_add(b, s, n);
+  } else {
+    tt_json_scalar(L, b, idx);
   }
 }
 
-/* Lists (ids, phones, statuses) and tag objects: already validated shapes. */
-static void sb_json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) {
-  int raw = f->type == TT_F_PHONE || f->type == TT_F_PHONE_LIST;
+/* A field's validated value: a scalar, a list (ids, phones, statuses) as
+ * an array, tags as an object. */
+static void json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) {
+  int digits = f->type == TT_F_PHONE || f->type == TT_F_PHONE_LIST;
   if (lua_type(L, vidx) != LUA_TTABLE) {
-    sb_json_value(L, b, vidx, raw);
+    json_item(L, b, vidx, digits);
   } else if (f->type == TT_F_TAGS) {
     int first = 1;
     tt_buf_add(b, "{", 1);
@@ -79,9 +37,9 @@ static void sb_json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) 
       const char *k = lua_tolstring(L, -2, &n);
       if (!first) tt_buf_add(b, ",", 1);
       first = 0;
-      sb_json_string(b, k, n);
+      tt_json_string(b, k, n);
       tt_buf_add(b, ":", 1);
-      sb_json_value(L, b, lua_gettop(L), 0);
+      tt_json_scalar(L, b, lua_gettop(L));
       lua_pop(L, 1);
     }
     tt_buf_add(b, "}", 1);
@@ -91,11 +49,22 @@ static void sb_json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) 
     for (i = 1; i <= n; i++) {
       if (i > 1) tt_buf_add(b, ",", 1);
       lua_rawgeti(L, vidx, i);
-      sb_json_value(L, b, lua_gettop(L), raw);
+      json_item(L, b, lua_gettop(L), digits);
       lua_pop(L, 1);
     }
     tt_buf_add(b, "]", 1);
   }
+}
+
+/* Pushes the text of b and frees it. */
+static void push_json(lua_State *L, tt_buf *b) {
+  if (b->oom) {
+    tt_buf_free(b);
+    luaL_error(L, "tingting: out of memory encoding a request");
+    return;
+  }
+  lua_pushlstring(L, b->p ? b->p : "", b->len);
+  tt_buf_free(b);
 }
 
 /* Whether a body field has a value: one of type file (files), or of any
@@ -163,9 +132,8 @@ static void build_form(lua_State *L, const tt_endpoint *ep, int vals) {
     }
     if (f->type == TT_F_TAGS) {
       tt_buf b = TT_BUF_INIT;
-      sb_json_field(L, &b, f, lua_gettop(L));
-      lua_pushlstring(L, b.p ? b.p : "", b.len);
-      tt_buf_free(&b);
+      json_field(L, &b, f, lua_gettop(L));
+      push_json(L, &b);
       add_part(L, form, f->name, lua_gettop(L), 0);
       lua_pop(L, 1);
     } else if (lua_istable(L, -1)) {
@@ -182,7 +150,7 @@ static void build_form(lua_State *L, const tt_endpoint *ep, int vals) {
   }
 }
 
-static int build_json(lua_State *L, const tt_endpoint *ep, int vals) {
+static void build_json(lua_State *L, const tt_endpoint *ep, int vals) {
   const tt_field *f;
   tt_buf b = TT_BUF_INIT;
   int first = 1;
@@ -193,20 +161,14 @@ static int build_json(lua_State *L, const tt_endpoint *ep, int vals) {
     if (!lua_isnil(L, -1)) {
       if (!first) tt_buf_add(&b, ",", 1);
       first = 0;
-      sb_json_string(&b, f->name, strlen(f->name));
+      tt_json_string(&b, f->name, strlen(f->name));
       tt_buf_add(&b, ":", 1);
-      sb_json_field(L, &b, f, lua_gettop(L));
+      json_field(L, &b, f, lua_gettop(L));
     }
     lua_pop(L, 1);
   }
   tt_buf_add(&b, "}", 1);
-  if (b.oom) {
-    tt_buf_free(&b);
-    return luaL_error(L, "tingting: out of memory encoding a request");
-  }
-  lua_pushlstring(L, b.p, b.len);
-  tt_buf_free(&b);
-  return 1;
+  push_json(L, &b);
 }
 
 static void set_str(lua_State *L, const char *k, const char *v) {

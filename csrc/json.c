@@ -1,7 +1,10 @@
-/* The fast path of core.parse's decoding: plain JSON (the answers the API
- * sends) straight into the Lua tables that lua-cjson's decode followed by
- * parse.c's clean() would make, in one pass, without cjson's copy of every
- * string and without a second walk over the result.
+/* JSON both ways: reading the API's answers for core.parse, and writing
+ * (further down) request bodies for build.c.
+ *
+ * Reading is core.parse's fast path: plain JSON (the answers the API sends)
+ * straight into the Lua tables that lua-cjson's decode followed by parse.c's
+ * clean() would make, in one pass, without cjson's copy of every string and
+ * without a second walk over the result.
  *
  * It takes only what it reads exactly as cjson does: standard numbers,
  * strings without \u escapes or NUL bytes, nesting up to clean()'s depth.
@@ -15,14 +18,13 @@
  * object's members in another order, an order that Lua 5.4 already varies
  * from run to run (its string hashes are seeded per state). */
 #include "json.h"
-#include "util.h"
+#include "tingting.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* parse.c's clean() leaves tables deeper than this as cjson made them. */
-#define TT_JSON_DEPTH 32
+/* Reading ----------------------------------------------------------------- */
 
 typedef struct jp {
   lua_State *L;
@@ -37,9 +39,7 @@ static void skip_ws(jp *j) {
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* What clean() makes of a number (cjson reads every number as a float):
- * under a phone key a digit string, else an integer when integral (5.3+). */
-static void push_number(lua_State *L, double v, int phone) {
+void tt_json_push_number(lua_State *L, double v, int phone) {
   if (phone && v >= 0 && floor(v) == v && v < 1e16) {
     char buf[32];
     snprintf(buf, sizeof buf, "%.0f", v);
@@ -90,7 +90,7 @@ static int number(jp *j, int phone) {
     if (end != q) return 0;
   }
   j->p = q;
-  push_number(j->L, v, phone);
+  tt_json_push_number(j->L, v, phone);
   return 1;
 }
 
@@ -132,7 +132,7 @@ static int string(jp *j) {
   return 1;
 }
 
-static int is_phone_key(const char *k) {
+int tt_json_phone_key(const char *k) {
   return (k[0] == 'n' && strcmp(k, "number") == 0) || (k[0] == 'p' && strcmp(k, "phone_number") == 0) ||
          (k[0] == 'c' && strcmp(k, "contact_number") == 0);
 }
@@ -153,7 +153,7 @@ static int object(jp *j, int depth) {
       if (*j->p != ':') return 0;
       j->p++;
       skip_ws(j);
-      if (!value(j, depth, is_phone_key(lua_tostring(L, -1)))) return 0;
+      if (!value(j, depth, tt_json_phone_key(lua_tostring(L, -1)))) return 0;
       n++;
       skip_ws(j);
       if (*j->p == '}') break;
@@ -254,4 +254,60 @@ int tt_json_decode(lua_State *L, const char *body, size_t len) {
   }
   lua_settop(L, top);
   return 0;
+}
+
+/* Writing ----------------------------------------------------------------- */
+
+static void add(tt_buf *b, const char *s) { tt_buf_add(b, s, strlen(s)); }
+
+void tt_json_string(tt_buf *b, const char *s, size_t n) {
+  size_t i, run = 0;
+  tt_buf_add(b, "\"", 1);
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    tt_buf_add(b, s + run, i - run);
+    run = i + 1;
+    switch (c) {
+    case '"': add(b, "\\\""); break;
+    case '\\': add(b, "\\\\"); break;
+    case '\n': add(b, "\\n"); break;
+    case '\r': add(b, "\\r"); break;
+    case '\t': add(b, "\\t"); break;
+    default: {
+      char u[8];
+      snprintf(u, sizeof u, "\\u%04x", c);
+      add(b, u);
+    }
+    }
+  }
+  tt_buf_add(b, s + run, n - run);
+  tt_buf_add(b, "\"", 1);
+}
+
+void tt_json_scalar(lua_State *L, tt_buf *b, int idx) {
+  char num[64];
+  switch (lua_type(L, idx)) {
+  case LUA_TSTRING: {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    tt_json_string(b, s, n);
+    break;
+  }
+  case LUA_TNUMBER:
+    if (tt_isinteger(L, idx)) {
+      snprintf(num, sizeof num, "%lld", tt_tolonglong(L, idx));
+    } else {
+      double v = (double)lua_tonumber(L, idx);
+      snprintf(num, sizeof num, "%.14g", v);
+      if (strtod(num, NULL) != v) snprintf(num, sizeof num, "%.17g", v);
+    }
+    add(b, num);
+    break;
+  case LUA_TBOOLEAN:
+    add(b, lua_toboolean(L, idx) ? "true" : "false");
+    break;
+  default:
+    add(b, "null");
+  }
 }

@@ -20,17 +20,13 @@
 
 #define DECODE_IDX lua_upvalueindex(1) /* a private cjson's decode */
 
-static int is_phone_key(const char *k) {
-  return strcmp(k, "number") == 0 || strcmp(k, "phone_number") == 0 || strcmp(k, "contact_number") == 0;
-}
-
 /* In place: JSON null -> absent, integral numbers -> integers (5.3+), phone
  * fields -> digit strings. */
 static void clean(lua_State *L, int idx, int depth) {
   idx = lua_absindex(L, idx);
   /* a level takes a key, a value and two more: past the LUA_MINSTACK slots
    * a C function is given, Lua 5.1 wrote beyond its stack (a 30-deep answer) */
-  if (depth > 32 || !lua_checkstack(L, 4)) return;
+  if (depth > TT_JSON_DEPTH || !lua_checkstack(L, 4)) return;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     int t = lua_type(L, -1);
@@ -44,22 +40,10 @@ static void clean(lua_State *L, int idx, int depth) {
     if (t == LUA_TTABLE) {
       clean(L, -1, depth + 1);
     } else if (t == LUA_TNUMBER) {
-      lua_Number v = lua_tonumber(L, -1);
-      if (lua_type(L, -2) == LUA_TSTRING && is_phone_key(lua_tostring(L, -2)) && v >= 0 && floor(v) == v &&
-          v < 1e16) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%.0f", (double)v);
-        lua_pushvalue(L, -2);
-        lua_pushstring(L, buf);
-        lua_rawset(L, idx);
-      }
-#if LUA_VERSION_NUM >= 503
-      else if (!lua_isinteger(L, -1) && floor(v) == v && fabs(v) < 9007199254740992.0) {
-        lua_pushvalue(L, -2);
-        lua_pushinteger(L, (lua_Integer)v);
-        lua_rawset(L, idx);
-      }
-#endif
+      int phone = lua_type(L, -2) == LUA_TSTRING && tt_json_phone_key(lua_tostring(L, -2));
+      lua_pushvalue(L, -2);
+      tt_json_push_number(L, (double)lua_tonumber(L, -2), phone);
+      lua_rawset(L, idx);
     }
     lua_pop(L, 1);
   }
