@@ -8,6 +8,7 @@ int luaopen_tingting_core(lua_State *L) {
   lua_newtable(L);
   tt_util_open(L);
   tt_errors_open(L);
+  tt_json_open(L);
   tt_endpoints_open(L);
   tt_validate_open(L);
   tt_objects_open(L);

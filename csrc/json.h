@@ -1,5 +1,5 @@
 /* JSON (json.c): reading answers for core.parse, writing request bodies for
- * core.build. */
+ * core.build, and core.json_encode for Lua. */
 #ifndef TINGTING_JSON_H
 #define TINGTING_JSON_H
 
@@ -23,8 +23,8 @@ int tt_json_decode(lua_State *L, const char *body, size_t len);
 void tt_json_push_number(lua_State *L, double v, int phone);
 int tt_json_phone_key(const char *k);
 
-/* Append s as a JSON string: ", \ and control bytes below 0x20 escaped,
- * every other byte (UTF-8 included) as it is. */
+/* Append s as a JSON string: ", \ and control bytes escaped, every other
+ * byte (UTF-8 included) as it is. */
 void tt_json_string(tt_buf *b, const char *s, size_t n);
 
 /* Append the scalar at idx as a request body sends it: a string, a number

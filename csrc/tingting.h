@@ -17,6 +17,7 @@
 
 void tt_util_open(lua_State *L);      /* util.c: sleep */
 void tt_errors_open(lua_State *L);    /* errors.c: error, is_error */
+void tt_json_open(lua_State *L);      /* json.c: json_encode, json_array */
 void tt_endpoints_open(lua_State *L); /* endpoints.c: endpoints */
 void tt_validate_open(lua_State *L);  /* validate.c: normalize_phone */
 void tt_session_open(lua_State *L);   /* session.c: session_new, state, check_open, jwt_payload */
