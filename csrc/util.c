@@ -44,34 +44,29 @@ void tt_util_open(lua_State *L) {
   lua_setfield(L, -2, "sleep");
 }
 
-int tt_buf_add(tt_buf *b, const void *p, size_t n) {
+/* A failure leaves cap at len (the memory stays, for reset or free to
+ * handle): no later addition fits, each comes here and fails. */
+int tt_buf_grow(tt_buf *b, size_t n) {
+  size_t cap = b->cap ? b->cap : 256;
+  char *np;
   if (b->oom) return -1;
-  if (n == 0) return 0;
-  if (n > b->cap - b->len) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *np;
-    while (cap - b->len < n) {
-      if (cap > SIZE_MAX / 2) {
-        b->oom = 1;
-        return -1;
-      }
-      cap *= 2;
-    }
-    np = realloc(b->p, cap);
-    if (np == NULL) {
-      b->oom = 1;
-      return -1;
-    }
-    b->p = np;
-    b->cap = cap;
+  while (cap - b->len < n) {
+    if (cap > SIZE_MAX / 2) goto fail;
+    cap *= 2;
   }
-  memcpy(b->p + b->len, p, n);
-  b->len += n;
+  np = realloc(b->p, cap);
+  if (np == NULL) goto fail;
+  b->p = np;
+  b->cap = cap;
   return 0;
+fail:
+  b->oom = 1;
+  b->cap = b->len;
+  return -1;
 }
 
 void tt_buf_reset(tt_buf *b, size_t keep) {
-  if (b->cap > keep) {
+  if (b->cap > keep) { /* a cap cut by a failure may keep more: still ours */
     free(b->p);
     b->p = NULL;
     b->cap = 0;
@@ -80,4 +75,9 @@ void tt_buf_reset(tt_buf *b, size_t keep) {
   b->oom = 0;
 }
 
-void tt_buf_free(tt_buf *b) { tt_buf_reset(b, 0); }
+void tt_buf_free(tt_buf *b) {
+  free(b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+  b->oom = 0;
+}

@@ -6,6 +6,7 @@
 
 #include "compat.h"
 #include <stddef.h>
+#include <string.h>
 
 #pragma GCC visibility push(hidden)
 
@@ -28,15 +29,25 @@ static inline int tt_is_null(lua_State *L, int idx) {
  * fails too, so a caller may check once at the end. */
 typedef struct tt_buf {
   char *p;
-  size_t len, cap;
+  size_t len, cap; /* cap: bytes allocated, cut to len by a failure (util.c) */
   int oom;
 } tt_buf;
 
 #define TT_BUF_INIT {NULL, 0, 0, 0}
 
-int tt_buf_add(tt_buf *b, const void *p, size_t n); /* 0, or -1 when it cannot grow */
-void tt_buf_reset(tt_buf *b, size_t keep);          /* empty; memory past `keep` bytes freed */
+int tt_buf_grow(tt_buf *b, size_t n);      /* room for n more bytes: 0, or -1 */
+void tt_buf_reset(tt_buf *b, size_t keep); /* empty; memory past `keep` bytes freed */
 void tt_buf_free(tt_buf *b);
+
+/* Append n bytes: 0, or -1 when the buffer cannot grow. Inline: encoders
+ * add a few bytes at a time, and the call cost more than the copy. */
+static inline int tt_buf_add(tt_buf *b, const void *p, size_t n) {
+  if (n == 0) return 0;
+  if (n > b->cap - b->len && tt_buf_grow(b, n) != 0) return -1;
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+  return 0;
+}
 
 #pragma GCC visibility pop
 
