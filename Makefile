@@ -8,8 +8,8 @@ WARN      = -std=c99 -Wall -Wextra -Wpedantic -Werror=implicit-function-declarat
 PIC       = -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L
 LUA_INC  ?= /usr/include/lua$(LUA_VER)
 CURL_LIBS = -lcurl
-SRCS      = $(wildcard csrc/*.c)
-HDRS      = $(wildcard csrc/*.h)
+SRCS      = $(wildcard csrc/*.c csrc/curl/*.c)
+HDRS      = $(wildcard csrc/*.h csrc/curl/*.h)
 BUILD     = build/lua$(LUA_VER)
 CORE      = $(BUILD)/tingting/core.so
 EMU       = bin/tingting-emulator
@@ -51,8 +51,9 @@ build-5.1:
 build-5.3:
 	$(MAKE) build LUA_VER=5.3
 
-# The sans-IO specs (core, numbers, crypto, JSON) on Lua 5.3, 5.1 and LuaJIT.
-COMPAT_SPECS = spec/01_core_spec.lua spec/05_numbers_spec.lua spec/16_crypto_spec.lua spec/18_json_spec.lua
+# The sans-IO specs (core, numbers, crypto, JSON both ways) on Lua 5.3, 5.1 and LuaJIT.
+COMPAT_SPECS = spec/01_core_spec.lua spec/05_numbers_spec.lua spec/16_crypto_spec.lua spec/18_json_spec.lua \
+               spec/json_encode_spec.lua
 test-compat: build-5.1 build-5.3
 	@for v in lua5.3:5.3 lua5.1:5.1 luajit:5.1; do \
 	  busted --lua=$${v%%:*} --cpath="./build/lua$${v##*:}/?.so" -o TAP $(COMPAT_SPECS) >build/compat.log 2>&1 || \
@@ -138,10 +139,10 @@ rock-check: deps
 	@rm -rf $(ROCKTREE) $(ROCKTREE51); mkdir -p build
 	@luarocks --lua-version=5.4 --tree=$(ROCKTREE) make rockspec/tingting-scm-1.rockspec \
 	  --deps-mode=none >build/rock.log 2>&1 || { cat build/rock.log; exit 1; }
-	@rm -rf csrc/*.o tingting
+	@rm -rf csrc/*.o csrc/curl/*.o tingting
 	@luarocks --lua-version=5.1 --tree=$(ROCKTREE51) make rockspec/tingting-scm-1.rockspec \
 	  --deps-mode=none >build/rock-5.1.log 2>&1 || { cat build/rock-5.1.log; exit 1; }
-	@rm -rf csrc/*.o tingting
+	@rm -rf csrc/*.o csrc/curl/*.o tingting
 	@LUA_PATH="$(ROCKTREE)/share/lua/5.4/?.lua;$(ROCKTREE)/share/lua/5.4/?/init.lua;;" \
 	  LUA_CPATH="$(ROCKTREE)/lib/lua/5.4/?.so;;" $(LUA) -e \
 	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
@@ -177,7 +178,8 @@ VALGRIND   = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,poss
 # follow), the emulator's own specs (no core at all) and the #openresty ones
 # (the core runs in nginx; make test-sanitize covers it there). Those took
 # another 6.5 minutes for nothing: VALGRIND_SPECS=spec runs them anyway.
-VALGRIND_SPECS ?= spec/0[1-69]_*_spec.lua spec/1[013456789]_*_spec.lua spec/curl_transport_spec.lua
+VALGRIND_SPECS ?= spec/0[1-69]_*_spec.lua spec/1[013456789]_*_spec.lua spec/curl_transport_spec.lua \
+                  spec/json_encode_spec.lua
 SAN_PORT  ?= 18791
 
 $(SAN_CORE): $(SRCS) $(HDRS)

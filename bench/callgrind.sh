@@ -50,7 +50,7 @@ for op in get post; do
   callgrind "bare-$op" "$bare" "$url$path" "$N" "${args[@]}"
   whole=$(per "$(total base)" "$(total "$op")")
   build=$(per "$(fn base core_build)" "$(fn "$op" core_build)")
-  request=$(per "$(fn base curl_request)" "$(fn "$op" curl_request)")
+  request=$(per "$(fn base transport_request)" "$(fn "$op" transport_request)")
   perform=$(per "$(fn base curl_easy_perform)" "$(fn "$op" curl_easy_perform)")
   parse=$(per "$(fn base core_parse)" "$(fn "$op" core_parse)")
   R[$op,whole]=$(per "$(total base)" "$(total "$op-gc")")

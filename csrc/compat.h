@@ -1,4 +1,6 @@
-/* One place for the differences between Lua 5.1 (and LuaJIT 2.1), 5.2, 5.3 and 5.4. */
+/* One place for the differences between Lua 5.1 (and LuaJIT 2.1), 5.2, 5.3
+ * and 5.4: macros where a name moved, compat.c where PUC 5.1 lacks a
+ * function. */
 #ifndef TINGTING_COMPAT_H
 #define TINGTING_COMPAT_H
 
@@ -14,6 +16,7 @@
 #define tt_setuservalue(L, i) lua_setfenv((L), (i))
 #define tt_getuservalue(L, i) lua_getfenv((L), (i))
 #if !defined(LUAJIT_VERSION)
+/* LuaJIT 2.1 has these two already; PUC 5.1 gets them from compat.c. */
 #define luaL_newlib(L, l) (lua_newtable(L), luaL_register((L), NULL, (l)))
 void luaL_setfuncs(lua_State *L, const luaL_Reg *l, int nup);
 void *luaL_testudata(lua_State *L, int ud, const char *tname);
@@ -34,7 +37,8 @@ void *luaL_testudata(lua_State *L, int ud, const char *tname);
 #define tt_newuserdata(L, sz) lua_newuserdata((L), (sz))
 #endif
 
-/* Integers: Lua 5.3+ has a real integer subtype; before that, a whole double is it. */
+/* Integers: Lua 5.3+ has a real integer subtype; before that, a whole double
+ * is one (compat.c). */
 #if LUA_VERSION_NUM >= 503
 #define tt_isinteger(L, i) lua_isinteger((L), (i))
 /* The value of a number for which tt_isinteger holds. Not through

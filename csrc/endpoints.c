@@ -1,5 +1,7 @@
 /* The endpoint table of shared/api/tingting-api.rst: one row per operation.
- * Adding an endpoint is one row (and its fields). */
+ * Adding an endpoint is one row (and its fields). core.endpoints shows it
+ * to Lua, which makes a method of every op. */
+#include "endpoints.h"
 #include "tingting.h"
 #include <string.h>
 
@@ -98,6 +100,55 @@ const tt_endpoint *tt_endpoint_find(const char *op) {
   return NULL;
 }
 
-const tt_endpoint *tt_endpoint_at(size_t i) {
-  return i < N_ENDPOINTS ? &ENDPOINTS[i] : NULL;
+/* {op, method, path, auth, idempotent, fields = {{name, required, enum}...}} */
+static void push_endpoint(lua_State *L, const tt_endpoint *ep) {
+  const tt_field *f;
+  int i = 0;
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, ep->op);
+  lua_setfield(L, -2, "op");
+  lua_pushstring(L, ep->method);
+  lua_setfield(L, -2, "method");
+  lua_pushstring(L, ep->path);
+  lua_setfield(L, -2, "path");
+  lua_pushboolean(L, ep->auth);
+  lua_setfield(L, -2, "auth");
+  lua_pushboolean(L, ep->idempotent);
+  lua_setfield(L, -2, "idempotent");
+  lua_newtable(L);
+  for (f = ep->fields; f->name != NULL; f++) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, f->name);
+    lua_setfield(L, -2, "name");
+    lua_pushboolean(L, (f->flags & TT_REQUIRED) != 0);
+    lua_setfield(L, -2, "required");
+    if (f->enumv != NULL) {
+      const char *const *e;
+      int j = 0;
+      lua_newtable(L);
+      for (e = f->enumv; *e != NULL; e++) {
+        lua_pushstring(L, *e);
+        lua_rawseti(L, -2, ++j);
+      }
+      lua_setfield(L, -2, "enum");
+    }
+    lua_rawseti(L, -2, ++i);
+  }
+  lua_setfield(L, -2, "fields");
+}
+
+/* core.endpoints() -> every row, in table order */
+static int core_endpoints(lua_State *L) {
+  size_t i;
+  lua_createtable(L, (int)N_ENDPOINTS, 0);
+  for (i = 0; i < N_ENDPOINTS; i++) {
+    push_endpoint(L, &ENDPOINTS[i]);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  return 1;
+}
+
+void tt_endpoints_open(lua_State *L) {
+  lua_pushcfunction(L, core_endpoints);
+  lua_setfield(L, -2, "endpoints");
 }

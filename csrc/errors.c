@@ -1,8 +1,8 @@
 /* The tingting.error metatable: errors are plain tables so that they can be
  * built and inspected from Lua (transports, the retry loop) and in C alike. */
+#include "errors.h"
 #include "tingting.h"
 #include <stdarg.h>
-#include <string.h>
 
 void tt_error_push(lua_State *L, const char *kind, const char *message) {
   lua_createtable(L, 0, 8);
@@ -16,7 +16,6 @@ void tt_error_push(lua_State *L, const char *kind, const char *message) {
 
 int tt_validation_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...) {
   va_list ap;
-  int top = lua_gettop(L);
   lua_pushnil(L);
   lua_pushstring(L, field);
   lua_pushliteral(L, ": ");
@@ -36,8 +35,7 @@ int tt_validation_fail(lua_State *L, const char *op, const char *field, const ch
   lua_setfield(L, -2, "sent");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "retryable");
-  (void)top;
-  return 2;
+  return 0;
 }
 
 static const char *field_str(lua_State *L, int idx, const char *k) {
@@ -119,8 +117,6 @@ void tt_errors_open(lua_State *L) {
   lua_setfield(L, -2, "__tostring");
   lua_pushliteral(L, TT_ERROR_MT);
   lua_setfield(L, -2, "__name");
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -3, "error_mt");
   lua_pop(L, 1);
   lua_pushcfunction(L, core_error);
   lua_setfield(L, -2, "error");

@@ -1,7 +1,9 @@
 /* Campaign and Number: userdata with read-only fields. The decoded fields and
  * the owning session live in the userdata's uservalue (LPeg style), so an
  * object keeps its session alive without registry refs and cycles collect. */
+#include "objects.h"
 #include "tingting.h"
+#include "util.h"
 #include <string.h>
 
 typedef struct tt_object {

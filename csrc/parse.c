@@ -3,7 +3,13 @@
  * integers and phone numbers to digit strings, builds the userdata, and maps
  * failures to error kinds. Never puts a body snippet in a message: login and
  * refresh answers carry tokens. */
+#include "endpoints.h"
+#include "errors.h"
+#include "json.h"
+#include "objects.h"
+#include "session.h"
 #include "tingting.h"
+#include "util.h"
 #include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,16 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define DECODE_IDX lua_upvalueindex(1)
-#define NULL_IDX lua_upvalueindex(2)
-
-static int is_null(lua_State *L, int idx) {
-  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
-}
-
-static int is_phone_key(const char *k) {
-  return strcmp(k, "number") == 0 || strcmp(k, "phone_number") == 0 || strcmp(k, "contact_number") == 0;
-}
+#define DECODE_IDX lua_upvalueindex(1) /* a private cjson's decode */
 
 /* In place: JSON null -> absent, integral numbers -> integers (5.3+), phone
  * fields -> digit strings. */
@@ -29,11 +26,11 @@ static void clean(lua_State *L, int idx, int depth) {
   idx = lua_absindex(L, idx);
   /* a level takes a key, a value and two more: past the LUA_MINSTACK slots
    * a C function is given, Lua 5.1 wrote beyond its stack (a 30-deep answer) */
-  if (depth > 32 || !lua_checkstack(L, 4)) return;
+  if (depth > TT_JSON_DEPTH || !lua_checkstack(L, 4)) return;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     int t = lua_type(L, -1);
-    if (is_null(L, -1) && lua_type(L, -2) == LUA_TSTRING) {
+    if (tt_is_null(L, -1) && lua_type(L, -2) == LUA_TSTRING) {
       lua_pop(L, 1);
       lua_pushvalue(L, -1);
       lua_pushnil(L);
@@ -43,22 +40,10 @@ static void clean(lua_State *L, int idx, int depth) {
     if (t == LUA_TTABLE) {
       clean(L, -1, depth + 1);
     } else if (t == LUA_TNUMBER) {
-      lua_Number v = lua_tonumber(L, -1);
-      if (lua_type(L, -2) == LUA_TSTRING && is_phone_key(lua_tostring(L, -2)) && v >= 0 && floor(v) == v &&
-          v < 1e16) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%.0f", (double)v);
-        lua_pushvalue(L, -2);
-        lua_pushstring(L, buf);
-        lua_rawset(L, idx);
-      }
-#if LUA_VERSION_NUM >= 503
-      else if (!lua_isinteger(L, -1) && floor(v) == v && fabs(v) < 9007199254740992.0) {
-        lua_pushvalue(L, -2);
-        lua_pushinteger(L, (lua_Integer)v);
-        lua_rawset(L, idx);
-      }
-#endif
+      int phone = lua_type(L, -2) == LUA_TSTRING && tt_json_phone_key(lua_tostring(L, -2));
+      lua_pushvalue(L, -2);
+      tt_json_push_number(L, (double)lua_tonumber(L, -2), phone);
+      lua_rawset(L, idx);
     }
     lua_pop(L, 1);
   }
@@ -391,8 +376,6 @@ static int core_parse(lua_State *L) {
   case TT_R_TRUE:
     lua_pushboolean(L, 1);
     return 1;
-  case TT_R_BYTES:
-    break;
   default:
     if (data == 0) return decode_error(L, ep, status, "answer has no data");
   }
@@ -469,12 +452,10 @@ void tt_parse_open(lua_State *L) {
     lua_pop(L, 1);
   }
   lua_getfield(L, -1, "decode");
-  lua_getfield(L, -2, "null");
-  lua_pushvalue(L, -2);
-  lua_pushvalue(L, -2);
-  lua_pushcclosure(L, core_parse, 2);
-  lua_setfield(L, -5, "parse");
-  lua_pushcclosure(L, core_json_pair, 2);
+  lua_pushvalue(L, -1);
+  lua_pushcclosure(L, core_parse, 1);
+  lua_setfield(L, -4, "parse");
+  lua_pushcclosure(L, core_json_pair, 1);
   lua_setfield(L, -3, "_json_pair");
   lua_pop(L, 1);
 }

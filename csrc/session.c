@@ -1,9 +1,10 @@
 /* The session userdata: a closed flag in C, everything else (base_url,
  * tokens, options, transport) in its state table, kept as the uservalue and
  * driven by the Lua call path. Public fields are read-only views. */
+#include "session.h"
 #include "tingting.h"
+#include "util.h"
 #include <string.h>
-#include <stdlib.h>
 
 tt_session *tt_session_check(lua_State *L, int idx) {
   tt_session *s = (tt_session *)luaL_checkudata(L, idx, TT_SESSION_MT);
@@ -141,7 +142,7 @@ static int b64url_value(int c) {
   return -1;
 }
 
-/* core.jwt_claims(token) -> the decoded payload (JSON string) of a JWT, or nil.
+/* core.jwt_payload(token) -> the decoded payload (JSON string) of a JWT, or nil.
  * The signature is not checked: the client only reads exp to refresh early. */
 static int core_jwt_payload(lua_State *L) {
   size_t len, i;
@@ -189,8 +190,7 @@ void tt_session_open(lua_State *L) {
     {NULL, NULL}};
   static const luaL_Reg fns[] = {
     {"session_new", core_session_new}, {"state", core_state},
-    {"check_open", core_check_open}, {"close", session_close},
-    {"jwt_payload", core_jwt_payload}, {NULL, NULL}};
+    {"check_open", core_check_open}, {"jwt_payload", core_jwt_payload}, {NULL, NULL}};
   tt_class(L, TT_SESSION_MT, mm);
   lua_pushcfunction(L, session_close);
   lua_setfield(L, -2, "close");

@@ -1,10 +1,13 @@
-/* Field validation: each checker reads the argument at `idx` and pushes its
- * normalised value, or pushes nil + a validation error naming the field and
- * what was expected, and returns 0. Nothing here does I/O except stat(2) for
- * files. */
+/* What a value of each field type of the endpoint table may be (its
+ * checkers), and core.normalize_phone. A checker reads the argument at `idx`
+ * and returns 1 with its normalised value pushed, or 0 with nil and a
+ * validation error naming the field and what was expected pushed (through
+ * tt_validation_fail): the two values a Lua function then returns as they
+ * stand. Nothing here does I/O except stat(2) and access(2) for files. */
 #include "validate.h"
+#include "errors.h"
+#include "tingting.h"
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Longest string a text field takes, in bytes. */
+#define TT_MAX_STRING 65536
 /* A short, safe rendering of a bad value for an error message. */
 const char *tt_repr(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
@@ -44,19 +49,7 @@ const char *tt_repr(lua_State *L, int idx) {
   }
 }
 
-int tt_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...) {
-  va_list ap;
-  const char *msg;
-  va_start(ap, fmt);
-  msg = lua_pushvfstring(L, fmt, ap);
-  va_end(ap);
-  tt_validation_fail(L, op, field, "%s", msg);
-  /* drop the formatted message below nil, err */
-  lua_remove(L, -3);
-  return 0;
-}
-
-int tt_utf8_valid(const unsigned char *s, size_t n) {
+static int utf8_valid(const unsigned char *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     unsigned c = s[i], cp;
@@ -82,19 +75,19 @@ int tt_utf8_valid(const unsigned char *s, size_t n) {
   return 1;
 }
 
-int tt_check_text(lua_State *L, const char *op, const char *f, int idx, int nonempty) {
+static int check_text(lua_State *L, const char *op, const char *f, int idx, int nonempty) {
   size_t n, i;
   const char *s;
   if (lua_type(L, idx) != LUA_TSTRING)
-    return tt_fail(L, op, f, "expected a string (got %s)", luaL_typename(L, idx));
+    return tt_validation_fail(L, op, f, "expected a string (got %s)", luaL_typename(L, idx));
   s = lua_tolstring(L, idx, &n);
   if (n > TT_MAX_STRING)
-    return tt_fail(L, op, f, "too long (%d bytes; at most %d)", (int)(n > 0x7fffffff ? 0x7fffffff : n), TT_MAX_STRING);
-  if (memchr(s, '\0', n) != NULL) return tt_fail(L, op, f, "must not contain a NUL byte");
-  if (!tt_utf8_valid((const unsigned char *)s, n)) return tt_fail(L, op, f, "is not valid UTF-8");
+    return tt_validation_fail(L, op, f, "too long (%d bytes; at most %d)", (int)(n > 0x7fffffff ? 0x7fffffff : n), TT_MAX_STRING);
+  if (memchr(s, '\0', n) != NULL) return tt_validation_fail(L, op, f, "must not contain a NUL byte");
+  if (!utf8_valid((const unsigned char *)s, n)) return tt_validation_fail(L, op, f, "is not valid UTF-8");
   if (nonempty) {
     for (i = 0; i < n && isspace((unsigned char)s[i]); i++) {}
-    if (i == n) return tt_fail(L, op, f, "must not be empty");
+    if (i == n) return tt_validation_fail(L, op, f, "must not be empty");
   }
   lua_pushvalue(L, idx);
   return 1;
@@ -120,7 +113,7 @@ static const char *match_enum(const char *s, size_t n, const char *const *e) {
   return NULL;
 }
 
-int tt_check_enum(lua_State *L, const char *op, const char *f, int idx, const char *const *e) {
+static int check_enum(lua_State *L, const char *op, const char *f, int idx, const char *const *e) {
   const char *hit = NULL;
   if (lua_type(L, idx) == LUA_TSTRING) {
     size_t n;
@@ -130,7 +123,7 @@ int tt_check_enum(lua_State *L, const char *op, const char *f, int idx, const ch
   if (hit == NULL) {
     const char *got = tt_repr(L, idx);
     push_choices(L, e);
-    return tt_fail(L, op, f, "expected one of %s (got %s)", lua_tostring(L, -1), got);
+    return tt_validation_fail(L, op, f, "expected one of %s (got %s)", lua_tostring(L, -1), got);
   }
   lua_pushstring(L, hit);
   return 1;
@@ -144,12 +137,12 @@ static int trim_piece(const char **s, size_t *n) {
 
 /* A list of enum values; a documented single string "failed, hungup" (alone
  * or inside the list) is split on commas. Duplicates are dropped. */
-int tt_check_enum_list(lua_State *L, const char *op, const char *f, int idx, const char *const *e) {
+static int check_enum_list(lua_State *L, const char *op, const char *f, int idx, const char *const *e) {
   int out, k = 0, i, n;
   idx = lua_absindex(L, idx);
   if (lua_type(L, idx) != LUA_TSTRING && lua_type(L, idx) != LUA_TTABLE) {
     push_choices(L, e);
-    return tt_fail(L, op, f, "expected a list of %s (got %s)", lua_tostring(L, -1), luaL_typename(L, idx));
+    return tt_validation_fail(L, op, f, "expected a list of %s (got %s)", lua_tostring(L, -1), luaL_typename(L, idx));
   }
   lua_newtable(L);
   out = lua_gettop(L);
@@ -161,7 +154,7 @@ int tt_check_enum_list(lua_State *L, const char *op, const char *f, int idx, con
     else lua_rawgeti(L, idx, i);
     if (lua_type(L, -1) != LUA_TSTRING) {
       push_choices(L, e);
-      return tt_fail(L, op, f, "expected a list of %s (item %d is %s)", lua_tostring(L, -1), i,
+      return tt_validation_fail(L, op, f, "expected a list of %s (item %d is %s)", lua_tostring(L, -1), i,
                      luaL_typename(L, -2));
     }
     s = lua_tolstring(L, -1, &len);
@@ -177,7 +170,7 @@ int tt_check_enum_list(lua_State *L, const char *op, const char *f, int idx, con
       if (hit == NULL) {
         lua_pushlstring(L, piece, plen > 32 ? 32 : plen);
         push_choices(L, e);
-        return tt_fail(L, op, f, "expected each of %s (got \"%s\")", lua_tostring(L, -1), lua_tostring(L, -2));
+        return tt_validation_fail(L, op, f, "expected each of %s (got \"%s\")", lua_tostring(L, -1), lua_tostring(L, -2));
       }
       {
         int j, dup = 0;
@@ -196,7 +189,7 @@ int tt_check_enum_list(lua_State *L, const char *op, const char *f, int idx, con
   }
   if (k == 0) {
     push_choices(L, e);
-    return tt_fail(L, op, f, "expected at least one of %s", lua_tostring(L, -1));
+    return tt_validation_fail(L, op, f, "expected at least one of %s", lua_tostring(L, -1));
   }
   return 1;
 }
@@ -219,10 +212,10 @@ static int get_id(lua_State *L, int idx, long long *out) {
   return 1;
 }
 
-int tt_check_id(lua_State *L, const char *op, const char *f, int idx) {
+static int check_id(lua_State *L, const char *op, const char *f, int idx) {
   long long id;
   if (!get_id(L, idx, &id))
-    return tt_fail(L, op, f, "expected a positive integer (got %s)", tt_repr(L, idx));
+    return tt_validation_fail(L, op, f, "expected a positive integer (got %s)", tt_repr(L, idx));
   lua_pushinteger(L, (lua_Integer)id);
   return 1;
 }
@@ -230,21 +223,21 @@ int tt_check_id(lua_State *L, const char *op, const char *f, int idx) {
 static int check_list(lua_State *L, const char *op, const char *f, int idx, const char *what) {
   int n;
   if (lua_type(L, idx) != LUA_TTABLE)
-    return tt_fail(L, op, f, "expected a list of %s (got %s)", what, luaL_typename(L, idx));
+    return tt_validation_fail(L, op, f, "expected a list of %s (got %s)", what, luaL_typename(L, idx));
   n = (int)lua_rawlen(L, idx);
-  if (n == 0) return tt_fail(L, op, f, "expected a non-empty list of %s", what);
+  if (n == 0) return tt_validation_fail(L, op, f, "expected a non-empty list of %s", what);
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     if (!tt_isinteger(L, -1) || lua_tonumber(L, -1) < 1 || lua_tonumber(L, -1) > n) {
       lua_pop(L, 1);
-      return tt_fail(L, op, f, "expected a list (a sequence 1..n) of %s", what);
+      return tt_validation_fail(L, op, f, "expected a list (a sequence 1..n) of %s", what);
     }
   }
   return n;
 }
 
-int tt_check_id_list(lua_State *L, const char *op, const char *f, int idx) {
+static int check_id_list(lua_State *L, const char *op, const char *f, int idx) {
   int i, n, out;
   idx = lua_absindex(L, idx);
   if ((n = check_list(L, op, f, idx, "positive integers")) == 0) return 0;
@@ -254,7 +247,7 @@ int tt_check_id_list(lua_State *L, const char *op, const char *f, int idx) {
     long long id;
     lua_rawgeti(L, idx, i);
     if (!get_id(L, -1, &id))
-      return tt_fail(L, op, f, "item %d: expected a positive integer (got %s)", i, tt_repr(L, -1));
+      return tt_validation_fail(L, op, f, "item %d: expected a positive integer (got %s)", i, tt_repr(L, -1));
     lua_pop(L, 1);
     lua_pushinteger(L, (lua_Integer)id);
     lua_rawseti(L, out, i);
@@ -293,7 +286,7 @@ const char *tt_phone_normalize(const char *s, size_t n, char *out, const char **
 
 /* as_integer: the number goes on the wire as a JSON integer, where a leading
  * 0 is not valid JSON (and would be lost by any parser that took it). */
-int tt_check_phone(lua_State *L, const char *op, const char *f, int idx, int as_integer) {
+static int check_phone(lua_State *L, const char *op, const char *f, int idx, int as_integer) {
   char buf[32];
   const char *why = "expected a phone number as a digit string", *d = NULL;
   if (lua_type(L, idx) == LUA_TSTRING) {
@@ -311,15 +304,15 @@ int tt_check_phone(lua_State *L, const char *op, const char *f, int idx, int as_
       why = "expected a positive whole number";
     }
   }
-  if (d == NULL) return tt_fail(L, op, f, "%s (got %s)", why, tt_repr(L, idx));
+  if (d == NULL) return tt_validation_fail(L, op, f, "%s (got %s)", why, tt_repr(L, idx));
   if (as_integer && d[0] == '0')
-    return tt_fail(L, op, f, "the API takes this number as an integer, which cannot start with 0: "
+    return tt_validation_fail(L, op, f, "the API takes this number as an integer, which cannot start with 0: "
                    "give it without the leading 0 (got %s)", tt_repr(L, idx));
   lua_pushstring(L, d);
   return 1;
 }
 
-int tt_check_phone_list(lua_State *L, const char *op, const char *f, int idx) {
+static int check_phone_list(lua_State *L, const char *op, const char *f, int idx) {
   int i, n, out;
   idx = lua_absindex(L, idx);
   if ((n = check_list(L, op, f, idx, "phone numbers")) == 0) return 0;
@@ -328,9 +321,194 @@ int tt_check_phone_list(lua_State *L, const char *op, const char *f, int idx) {
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, idx, i);
     lua_pushfstring(L, "%s[%d]", f, i);
-    if (!tt_check_phone(L, op, lua_tostring(L, -1), lua_gettop(L) - 1, 1)) return 0;
+    if (!check_phone(L, op, lua_tostring(L, -1), lua_gettop(L) - 1, 1)) return 0;
     lua_rawseti(L, out, i);
     lua_pop(L, 2);
   }
   return 1;
+}
+
+#define NEPAL_OFFSET (5 * 3600 + 45 * 60)
+
+static int days_in_month(int y, int m) {
+  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+  return d[m - 1];
+}
+
+/* "YYYY-MM-DDTHH:MM" as the docs show, or epoch seconds formatted in Nepal
+ * time (UTC+05:45), which is what the API reads the string as. */
+static int check_datetime(lua_State *L, const char *op, const char *f, int idx) {
+  char buf[32];
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    lua_Number v = lua_tonumber(L, idx);
+    time_t t;
+    struct tm tm;
+    if (!(v >= 0 && v < 253402300800.0))
+      return tt_validation_fail(L, op, f, "expected epoch seconds or \"YYYY-MM-DDTHH:MM\" (got %s)", tt_repr(L, idx));
+    t = (time_t)v + NEPAL_OFFSET;
+    if (gmtime_r(&t, &tm) == NULL) return tt_validation_fail(L, op, f, "date out of range");
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M", &tm);
+    lua_pushstring(L, buf);
+    return 1;
+  }
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t n, i;
+    const char *s = lua_tolstring(L, idx, &n);
+    static const char shape[] = "dddd-dd-ddTdd:dd";
+    int ok = n == 16;
+    for (i = 0; ok && i < 16; i++)
+      ok = shape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == shape[i];
+    if (ok) {
+      int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8), h = atoi(s + 11), mi = atoi(s + 14);
+      if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59)
+        return tt_validation_fail(L, op, f, "not a real date and time (got %s)", tt_repr(L, idx));
+      lua_pushvalue(L, idx);
+      return 1;
+    }
+  }
+  return tt_validation_fail(L, op, f, "expected \"YYYY-MM-DDTHH:MM\" (Nepal time) or epoch seconds (got %s)",
+                 tt_repr(L, idx));
+}
+
+/* length_factor: the docs send it as a string ("1.4"); numbers are accepted. */
+static int check_decimal(lua_State *L, const char *op, const char *f, int idx) {
+  char buf[64];
+  double v = -1;
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    v = (double)lua_tonumber(L, idx);
+  } else if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    char *end;
+    size_t i, dots = 0;
+    /* Plain decimals only: strtod alone also takes "0x10", "1e3" and
+     * "infinity"-like forms, which the API would not read as we do. */
+    for (i = 0; i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && ++dots == 1)); i++) {}
+    if (n > 0 && n < 32 && i == n && s[0] != '.') {
+      v = strtod(s, &end);
+      if (end != s + n) v = -1;
+    }
+  }
+  if (!(v > 0 && v <= 100))
+    return tt_validation_fail(L, op, f, "expected a positive number such as 1.4 (got %s)", tt_repr(L, idx));
+  snprintf(buf, sizeof buf, "%.15g", v);
+  lua_pushstring(L, buf);
+  return 1;
+}
+
+/* otp and otp_length: digit strings on the wire, as the docs send them. */
+static int check_digits(lua_State *L, const char *op, const char *f, int idx) {
+  char buf[32];
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    lua_Number v = lua_tonumber(L, idx);
+    if (v >= 0 && v < 1e15 && floor(v) == v) {
+      snprintf(buf, sizeof buf, "%.0f", (double)v);
+      lua_pushstring(L, buf);
+      return 1;
+    }
+  } else if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t n, i;
+    const char *s = lua_tolstring(L, idx, &n);
+    for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
+    if (n > 0 && n <= 16 && i == n) {
+      lua_pushvalue(L, idx);
+      return 1;
+    }
+  }
+  return tt_validation_fail(L, op, f, "expected digits (got %s)", tt_repr(L, idx));
+}
+
+/* available_tags: {tags_name = "Ram", tags_age = 25}; names are identifiers. */
+static int check_tags(lua_State *L, const char *op, const char *f, int idx) {
+  int out;
+  idx = lua_absindex(L, idx);
+  if (lua_type(L, idx) != LUA_TTABLE)
+    return tt_validation_fail(L, op, f, "expected a table of tag name -> string or number (got %s)",
+                   luaL_typename(L, idx));
+  lua_newtable(L);
+  out = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    size_t n, i;
+    const char *k;
+    int ok;
+    if (lua_type(L, -2) != LUA_TSTRING)
+      return tt_validation_fail(L, op, f, "tag names must be strings (got %s)", luaL_typename(L, -2));
+    k = lua_tolstring(L, -2, &n);
+    ok = n > 0 && n <= 64;
+    for (i = 0; ok && i < n; i++)
+      ok = (k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+           (k[i] >= '0' && k[i] <= '9') || k[i] == '_';
+    if (!ok) return tt_validation_fail(L, op, f, "tag name %s: expected letters, digits and _", tt_repr(L, -2));
+    lua_pushfstring(L, "%s.%s", f, k);
+    if (lua_type(L, -2) == LUA_TNUMBER) {
+      lua_Number v = lua_tonumber(L, -2);
+      if (v != v || v == HUGE_VAL || v == -HUGE_VAL)
+        return tt_validation_fail(L, op, lua_tostring(L, -1), "expected a finite number");
+      lua_pushvalue(L, -2);
+    } else if (!check_text(L, op, lua_tostring(L, -1), lua_gettop(L) - 1, 0)) {
+      return 0;
+    }
+    lua_remove(L, -2); /* the field name */
+    lua_pushvalue(L, -3);
+    lua_insert(L, -2);
+    lua_rawset(L, out);
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
+/* Files are checked before anything is sent: present, regular, readable. */
+static int check_file(lua_State *L, const char *op, const char *f, int idx) {
+  size_t n;
+  const char *p;
+  struct stat st;
+  if (lua_type(L, idx) != LUA_TSTRING)
+    return tt_validation_fail(L, op, f, "expected a file path (got %s)", luaL_typename(L, idx));
+  p = lua_tolstring(L, idx, &n);
+  if (n == 0 || memchr(p, '\0', n) != NULL || n > 4096)
+    return tt_validation_fail(L, op, f, "not a usable file path (got %s)", tt_repr(L, idx));
+  if (stat(p, &st) != 0) return tt_validation_fail(L, op, f, "no such file: %s", p);
+  if (!S_ISREG(st.st_mode)) return tt_validation_fail(L, op, f, "not a regular file: %s", p);
+  if (access(p, R_OK) != 0) return tt_validation_fail(L, op, f, "file is not readable: %s", p);
+  lua_pushvalue(L, idx);
+  return 1;
+}
+
+int tt_check_value(lua_State *L, const char *op, const tt_field *f, int idx) {
+  switch (f->type) {
+  case TT_F_STRING: return check_text(L, op, f->name, idx, 1);
+  case TT_F_TEXT: return check_text(L, op, f->name, idx, 0);
+  case TT_F_ENUM: return check_enum(L, op, f->name, idx, f->enumv);
+  case TT_F_ENUM_LIST: return check_enum_list(L, op, f->name, idx, f->enumv);
+  case TT_F_ID: case TT_F_PAGE: return check_id(L, op, f->name, idx);
+  case TT_F_ID_LIST: return check_id_list(L, op, f->name, idx);
+  case TT_F_PHONE: return check_phone(L, op, f->name, idx, 1);
+  case TT_F_PHONE_STR: return check_phone(L, op, f->name, idx, 0);
+  case TT_F_PHONE_LIST: return check_phone_list(L, op, f->name, idx);
+  case TT_F_TAGS: return check_tags(L, op, f->name, idx);
+  case TT_F_FILE: return check_file(L, op, f->name, idx);
+  case TT_F_DATETIME: return check_datetime(L, op, f->name, idx);
+  case TT_F_DECIMAL: return check_decimal(L, op, f->name, idx);
+  case TT_F_DIGITS: return check_digits(L, op, f->name, idx);
+  }
+  return tt_validation_fail(L, op, f->name, "unsupported field type");
+}
+
+/* core.normalize_phone(v) -> digits | nil, reason */
+static int core_normalize_phone(lua_State *L) {
+  lua_settop(L, 1);
+  if (!check_phone(L, NULL, "number", 1, 0)) {
+    lua_getfield(L, -1, "message");
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  return 1;
+}
+
+void tt_validate_open(lua_State *L) {
+  lua_pushcfunction(L, core_normalize_phone);
+  lua_setfield(L, -2, "normalize_phone");
 }

@@ -1,31 +1,23 @@
-/* Field checkers shared by build.c (validate.c, validate2.c). Each returns 1
- * with the normalised value pushed, or 0 with nil + validation error pushed. */
+/* Checking values against the field types of the endpoint table
+ * (validate.c). A checker returns 1 with the normalised value pushed, or 0
+ * with nil and a validation error pushed (tt_validation_fail, errors.h). */
 #ifndef TINGTING_VALIDATE_H
 #define TINGTING_VALIDATE_H
 
-#include "tingting.h"
-
-#define TT_MAX_STRING 65536
+#include "compat.h"
+#include "endpoints.h"
 
 #pragma GCC visibility push(hidden)
 
-const char *tt_repr(lua_State *L, int idx);
-int tt_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...);
-int tt_utf8_valid(const unsigned char *s, size_t n);
-const char *tt_phone_normalize(const char *s, size_t n, char *out, const char **why);
+/* The value at idx as field f of op takes it. */
+int tt_check_value(lua_State *L, const char *op, const tt_field *f, int idx);
 
-int tt_check_text(lua_State *L, const char *op, const char *f, int idx, int nonempty);
-int tt_check_enum(lua_State *L, const char *op, const char *f, int idx, const char *const *e);
-int tt_check_enum_list(lua_State *L, const char *op, const char *f, int idx, const char *const *e);
-int tt_check_id(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_id_list(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_phone(lua_State *L, const char *op, const char *f, int idx, int as_integer);
-int tt_check_phone_list(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_datetime(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_decimal(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_digits(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_tags(lua_State *L, const char *op, const char *f, int idx);
-int tt_check_file(lua_State *L, const char *op, const char *f, int idx);
+/* A short, safe rendering of a bad value for an error message (pushed). */
+const char *tt_repr(lua_State *L, int idx);
+
+/* Phone number digits into out (room for 25 bytes): separators dropped, a
+ * +977 country prefix dropped; NULL with *why set when it is no number. */
+const char *tt_phone_normalize(const char *s, size_t n, char *out, const char **why);
 
 #pragma GCC visibility pop
 

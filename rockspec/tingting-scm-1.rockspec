@@ -26,10 +26,11 @@ build = {
   modules = {
     ["tingting.core"] = {
       sources = {
-        "csrc/core.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
-        "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/json.c",
-        "csrc/fsutil.c", "csrc/crypto.c", "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
-        "csrc/curl_finish.c",
+        "csrc/core.c", "csrc/compat.c", "csrc/util.c", "csrc/errors.c", "csrc/json.c",
+        "csrc/endpoints.c", "csrc/validate.c", "csrc/arguments.c", "csrc/session.c",
+        "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/fsutil.c", "csrc/crypto.c",
+        "csrc/curl/transport.c", "csrc/curl/request.c", "csrc/curl/xfer.c", "csrc/curl/finish.c",
+        "csrc/curl/multi.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },

@@ -1,4 +1,4 @@
--- The default transport (csrc/curl*.c) against the emulator: methods, bodies,
+-- The default transport (csrc/curl/) against the emulator: methods, bodies,
 -- headers, keep-alive, multipart, sink, timeouts, failures and what reached
 -- the server, max_body, many(), and the transport's lifetime.
 local core = require "tingting.core"

@@ -99,6 +99,14 @@ local function run()
   check(core.parse(s, "user", 200, "{not json", {}) == nil, "parse garbage")
   check(core.is_error(core.error { kind = "api", message = "m" }) and not core.is_error({}), "is_error")
   check(tingting.normalize_phone("+977 984-381-8700") == "9843818700", "normalize_phone")
+  -- json_encode: a document large enough to grow its buffer, and each refusal
+  -- (the buffer is freed on every path)
+  local doc = { list = setmetatable({}, core.json_array), n = 0.1, s = ("é\1"):rep(3000) }
+  for i = 1, 200 do doc[("k%03d"):format(i)] = { i, { x = i } } end
+  check(#core.json_encode(doc) > 9000, "json_encode")
+  local cyc = {}; cyc[1] = { cyc }
+  check(core.json_encode(cyc) == nil and core.json_encode({ 0 / 0 }) == nil, "json_encode refusals")
+  check(core.json_encode({ [true] = 1 }) == nil, "json_encode bad key")
   check(#lines > 0, "on_log")
 
   -- the transport on its own: request, many with a raising on_done, close, tostring

@@ -1,14 +1,16 @@
 --- Output of the tingting command: aligned tables (UTF-8 aware), key/value
--- listings and a small deterministic JSON encoder (sorted keys; empty lists
--- stay lists when marked with `M.array`).
+-- listings and deterministic JSON (the core's encoder: sorted keys; empty
+-- lists stay lists when marked with `M.array`).
 -- @module tingting.cli.output
 local M = {}
 
-local ARRAY = {}
+-- Loaded when first needed: `tingting --version` must still answer when the
+-- core cannot be loaded.
+local function core() return require "tingting.core" end
 
 --- Mark a table as a JSON array, so that an empty one encodes as `[]`.
 function M.array(t)
-  return setmetatable(t or {}, ARRAY)
+  return setmetatable(t or {}, core().json_array)
 end
 
 --- Display width: code points (a UTF-8 continuation byte adds nothing).
@@ -99,65 +101,13 @@ function M.pairs(out, list)
   end
 end
 
--- JSON ---------------------------------------------------------------------
-
-local ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
-  ["\r"] = "\\r", ["\t"] = "\\t" }
-
-local function quote(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    return ESC[c] or string.format("\\u%04x", c:byte())
-  end) .. '"'
-end
-
-local function encode(v, buf, depth)
-  if depth > 64 then error("json: nesting too deep", 0) end
-  local t = type(v)
-  if v == nil or t == "userdata" then -- cjson.null and friends
-    buf[#buf + 1] = "null"
-  elseif t == "boolean" then
-    buf[#buf + 1] = v and "true" or "false"
-  elseif t == "number" then
-    if v ~= v or v == math.huge or v == -math.huge then
-      buf[#buf + 1] = "null"
-    elseif is_integral(v) then
-      buf[#buf + 1] = string.format("%d", v)
-    else
-      buf[#buf + 1] = string.format("%.17g", v)
-    end
-  elseif t == "string" then
-    buf[#buf + 1] = quote(v)
-  elseif t == "table" then
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    if getmetatable(v) == ARRAY or (#keys > 0 and #keys == #v) then
-      buf[#buf + 1] = "["
-      for i = 1, #v do
-        if i > 1 then buf[#buf + 1] = "," end
-        encode(v[i], buf, depth + 1)
-      end
-      buf[#buf + 1] = "]"
-    else
-      table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-      buf[#buf + 1] = "{"
-      for i, k in ipairs(keys) do
-        if i > 1 then buf[#buf + 1] = "," end
-        buf[#buf + 1] = quote(tostring(k))
-        buf[#buf + 1] = ":"
-        encode(v[k], buf, depth + 1)
-      end
-      buf[#buf + 1] = "}"
-    end
-  else
-    buf[#buf + 1] = quote(tostring(v))
-  end
-end
-
---- One JSON document for `v`.
+--- One JSON document for `v` (see `core.json_encode`); raises on what JSON
+-- cannot hold (a cycle, nesting deeper than 32, NaN or an infinity, a key
+-- that is neither a string nor a number).
 function M.json(v)
-  local buf = {}
-  encode(v, buf, 0)
-  return table.concat(buf)
+  local text, err = core().json_encode(v)
+  if not text then error(err, 0) end
+  return text
 end
 
 return M

@@ -9,7 +9,7 @@
  * loop runs under lua_pcall, so whatever raises (on_done, a request table
  * changed under us, out of memory) first detaches and clears every handle,
  * then the error goes on unchanged. */
-#include "curl_req.h"
+#include "internal.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +17,7 @@
 enum { A_T = 1, A_REQS, A_CONC, A_ON_DONE };
 
 typedef struct batch {
-  tt_curl *t;
+  tt_transport *t;
   int n, next, active;
 } batch;
 
@@ -91,7 +91,7 @@ static int many_run(lua_State *L) {
 
 /* Detaches every handle from the multi and clears its request (an
  * unfinished sink file is removed). */
-static void detach_all(tt_curl *t) {
+static void detach_all(tt_transport *t) {
   int k;
   for (k = 0; k < t->npool; k++) {
     tt_xfer *x = &t->pool[k];
@@ -101,7 +101,7 @@ static void detach_all(tt_curl *t) {
   }
 }
 
-void tt_curl_multi_free(tt_curl *t) {
+void tt_multi_free(tt_transport *t) {
   int k;
   detach_all(t);
   for (k = 0; k < t->npool; k++) tt_xfer_free(&t->pool[k]);
@@ -114,7 +114,7 @@ void tt_curl_multi_free(tt_curl *t) {
 
 /* Grows the pool to `want` handles. Handles cannot move (libcurl holds
  * pointers into them), so a larger pool is a new array of new handles. */
-static int grow_pool(tt_curl *t, int want) {
+static int grow_pool(tt_transport *t, int want) {
   tt_xfer *pool;
   int k;
   if (t->npool >= want) return 0;
@@ -134,9 +134,10 @@ static int grow_pool(tt_curl *t, int want) {
   return 0;
 }
 
-/* t:many(reqs, concurrency, on_done) -> true */
-int tt_curl_many(lua_State *L) {
-  tt_curl *t = tt_curl_check(L, 1);
+/* t:many's arguments (reqs, concurrency, on_done at 2, 3, 4) checked, the
+ * batch run; returns lua_pcall's status, with the error on the stack when
+ * it is not 0. */
+int tt_multi_run(lua_State *L, tt_transport *t) {
   int n, i, conc, status;
   luaL_checktype(L, 2, LUA_TTABLE);
   if (!tt_isinteger(L, 3) || lua_tonumber(L, 3) < 1) luaL_argerror(L, 3, "expected an integer >= 1");
@@ -150,10 +151,7 @@ int tt_curl_many(lua_State *L) {
     lua_pop(L, 1);
   }
   conc = lua_tonumber(L, 3) < n ? (int)lua_tonumber(L, 3) : n;
-  if (n == 0) {
-    lua_pushboolean(L, 1);
-    return 1;
-  }
+  if (n == 0) return 0;
   if (t->multi == NULL && (t->multi = curl_multi_init()) == NULL)
     return luaL_error(L, "tingting.curl: out of memory");
   if (grow_pool(t, conc) != 0) return luaL_error(L, "tingting.curl: cannot create curl handles");
@@ -166,8 +164,5 @@ int tt_curl_many(lua_State *L) {
   status = lua_pcall(L, 4, 0, 0);
   detach_all(t);
   t->busy = 0;
-  if (t->closed) tt_curl_release(t); /* closed from on_done */
-  if (status != 0) return lua_error(L);
-  lua_pushboolean(L, 1);
-  return 1;
+  return status;
 }

@@ -1,7 +1,7 @@
 /* Finishing a transfer: a finished easy handle back to Lua values,
  * `status, body, headers` or `nil, err`, the download moved into place, and
  * everything the request held released. */
-#include "curl_req.h"
+#include "internal.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,12 +1,20 @@
-/* What curl.c (the easy transport), curl_multi.c (batches), curl_req.c (one
- * request: from a Lua request table to a configured easy handle) and
- * curl_finish.c (back to Lua values) share. Private to those files. */
-#ifndef TINGTING_CURL_REQ_H
-#define TINGTING_CURL_REQ_H
+/* What the files of the libcurl transport share, private to them:
+ * transport.c (the Lua object, t:request), multi.c (t:many's batches),
+ * request.c (what a request table may hold), xfer.c (a request table to a
+ * configured easy handle) and finish.c (a finished transfer back to Lua). */
+#ifndef TINGTING_CURL_INTERNAL_H
+#define TINGTING_CURL_INTERNAL_H
 
-#include "tingting.h"
+#include "../compat.h"
+#include "../util.h"
 #include <curl/curl.h>
 #include <stdio.h>
+
+#define TT_CURL_MT "tingting.curl"
+
+/* Largest answer body the transport keeps in memory (a download to a file
+ * via `sink` has no cap). */
+#define TT_MAX_BODY (64u * 1024u * 1024u)
 
 /* CURLOPT_PROTOCOLS_STR needs 7.85, CURLOPT_PREREQFUNCTION 7.80. */
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -15,13 +23,8 @@
 
 #pragma GCC visibility push(hidden)
 
-typedef struct tt_buf {
-  char *p;
-  size_t len, cap;
-} tt_buf;
-
 /* A request body we own, read out by libcurl. `rewind` says whether
- * libcurl may seek back to replay it (see curl_req.c on resends). */
+ * libcurl may seek back to replay it (see xfer.c on resends). */
 typedef struct tt_src {
   const char *p;
   size_t len, off;
@@ -37,7 +40,6 @@ typedef struct tt_reqv {
   int ctype;                /* the headers set Content-Type */
   double timeout, connect_timeout; /* 0 when the table does not say */
   tt_buf *lines;            /* receives "Name: value\0" per header */
-  int oom;                  /* lines could not grow */
 } tt_reqv;
 
 /* Transport settings, shared by every easy handle of a transport. */
@@ -72,11 +74,11 @@ typedef struct tt_xfer {
   int once;             /* a body request that libcurl may not resend */
   const char *fail;     /* our own reason for aborting, or NULL */
   int fail_errno;
-  int index;            /* curl_multi.c: 1-based index in the batch, 0 = idle */
+  int index;            /* multi.c: 1-based index in the batch, 0 = idle */
   char errbuf[CURL_ERROR_SIZE];
 } tt_xfer;
 
-typedef struct tt_curl {
+typedef struct tt_transport {
   tt_xfer one;          /* t:request(); one.easy == NULL once closed */
   tt_opts o;
   CURLM *multi;         /* t:many(), created on first use, kept for keep-alive */
@@ -84,34 +86,37 @@ typedef struct tt_curl {
   int npool;
   int busy;             /* inside t:many() */
   int closed;
-} tt_curl;
+} tt_transport;
 
 /* Our reasons for aborting a transfer (x->fail, compared by address): the
  * answer is too large; libcurl was about to resend a request that goes once. */
 extern const char TT_FAIL_MAX_BODY[];
 extern const char TT_FAIL_RESEND[];
 
-/* curl_req.c */
+/* request.c: raises on a malformed request table (a programmer error); n >
+ * 0 names it reqs[n] in messages. With v, also returns what it read and
+ * lays out the header lines, in one pass. */
+void tt_req_check(lua_State *L, int idx, int n, tt_reqv *v); /* v may be NULL */
+/* Raw t[k] pushed, its type returned (see request.c). */
+int tt_req_field(lua_State *L, int idx, const char *k);
+
+/* xfer.c */
 CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o);
 void tt_xfer_free(tt_xfer *x);
 void tt_xfer_clear(tt_xfer *x);
-int tt_buf_add(tt_buf *b, const char *p, size_t n);
-void tt_req_check(lua_State *L, int idx, int n, tt_reqv *v); /* v may be NULL */
 /* copy_body: keep a copy of the body, for when Lua code runs (and may drop
  * the request table) before the transfer is over */
 CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n, int copy_body);
 
-/* curl_finish.c: pushes `status, body, headers` (returns 3) or `nil, err`
+/* finish.c: pushes `status, body, headers` (returns 3) or `nil, err`
  * (returns 2) and releases what the request held */
 int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc);
 
-/* curl.c */
-tt_curl *tt_curl_check(lua_State *L, int idx); /* raises when closed */
-void tt_curl_release(tt_curl *t);
-
-/* curl_multi.c */
-int tt_curl_many(lua_State *L);
-void tt_curl_multi_free(tt_curl *t);
+/* multi.c: t:many for transport.c, which has checked t is open; returns
+ * lua_pcall's status (the error on the stack when not 0). tt_multi_free
+ * releases the multi handle and its pool. */
+int tt_multi_run(lua_State *L, tt_transport *t);
+void tt_multi_free(tt_transport *t);
 
 #pragma GCC visibility pop
 

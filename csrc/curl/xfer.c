@@ -1,12 +1,11 @@
 /* One HTTP request over a libcurl easy handle: a Lua request table in, a
- * configured handle (the finished transfer goes back to Lua in
- * curl_finish.c). Shared by t:request (curl.c) and t:many (curl_multi.c).
+ * configured handle (the finished transfer goes back to Lua in finish.c).
+ * Shared by t:request (transport.c) and t:many (multi.c).
  *
  * No Lua runs while libcurl runs: the callbacks below only fill C buffers,
  * and Lua values are built from them after the transfer has finished. */
-#include "curl_req.h"
+#include "internal.h"
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,42 +16,6 @@
 
 const char TT_FAIL_MAX_BODY[] = "max_body";
 const char TT_FAIL_RESEND[] = "resend";
-
-/* Buffers ---------------------------------------------------------------- */
-
-int tt_buf_add(tt_buf *b, const char *p, size_t n) {
-  if (n == 0) return 0;
-  if (n > b->cap - b->len) {
-    size_t cap = b->cap ? b->cap : 1024;
-    char *np;
-    while (cap - b->len < n) {
-      if (cap > SIZE_MAX / 2) return -1;
-      cap *= 2;
-    }
-    np = realloc(b->p, cap);
-    if (np == NULL) return -1;
-    b->p = np;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, p, n);
-  b->len += n;
-  return 0;
-}
-
-static void buf_reset(tt_buf *b) {
-  if (b->cap > TT_KEEP_BUF) {
-    free(b->p);
-    b->p = NULL;
-    b->cap = 0;
-  }
-  b->len = 0;
-}
-
-static void buf_free(tt_buf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
-}
 
 /* libcurl callbacks: C only, never a Lua call ----------------------------- */
 
@@ -196,8 +159,8 @@ static void drop_headers(tt_xfer *x) {
     curl_slist_free_all(x->headers);
     x->headers = NULL;
   }
-  buf_free(&x->hlines);
-  buf_free(&x->want);
+  tt_buf_free(&x->hlines);
+  tt_buf_free(&x->want);
 }
 
 /* Releases what one request holds; an unfinished sink file is removed. */
@@ -218,9 +181,9 @@ void tt_xfer_clear(tt_xfer *x) {
   }
   free(x->sink);
   x->sink = x->part = NULL;
-  buf_reset(&x->send);
-  buf_reset(&x->data);
-  buf_reset(&x->head);
+  tt_buf_reset(&x->send, TT_KEEP_BUF);
+  tt_buf_reset(&x->data, TT_KEEP_BUF);
+  tt_buf_reset(&x->head, TT_KEEP_BUF);
   x->body.p = NULL;
   x->body.len = x->body.off = 0;
   x->decided = x->prereqs = x->fail_errno = x->once = 0;
@@ -233,18 +196,9 @@ void tt_xfer_free(tt_xfer *x) {
   drop_headers(x);
   if (x->easy != NULL) curl_easy_cleanup(x->easy);
   x->easy = NULL;
-  buf_free(&x->send);
-  buf_free(&x->data);
-  buf_free(&x->head);
-}
-
-/* Raw access: a request is a plain table, and what we read must be what
- * the table holds (and keeps alive), not what a metamethod makes up.
- * tt_req_check (curl.c) has vetted every field. */
-static int field(lua_State *L, int idx, const char *k) {
-  lua_pushstring(L, k);
-  lua_rawget(L, idx);
-  return lua_type(L, -1);
+  tt_buf_free(&x->send);
+  tt_buf_free(&x->data);
+  tt_buf_free(&x->head);
 }
 
 /* Setting up a request --------------------------------------------------- */
@@ -291,7 +245,7 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
   int top = lua_gettop(L), form, part;
   size_t i, len;
   CURLcode rc = CURLE_OK;
-  field(L, idx, "form");
+  tt_req_field(L, idx, "form");
   form = lua_gettop(L);
   len = lua_rawlen(L, form);
   x->mime = curl_mime_init(x->easy);
@@ -304,9 +258,9 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
       rc = CURLE_OUT_OF_MEMORY;
       break;
     }
-    field(L, part, "name");
+    tt_req_field(L, part, "name");
     rc = curl_mime_name(p, lua_tostring(L, -1));
-    if (rc == CURLE_OK && field(L, part, "file") == LUA_TSTRING) {
+    if (rc == CURLE_OK && tt_req_field(L, part, "file") == LUA_TSTRING) {
       const char *path = lua_tostring(L, -1);
       if (curl_mime_filedata(p, path) != CURLE_OK) {
         /* 7.88 stats the file here; name the reason, not just READ_ERROR. */
@@ -314,14 +268,14 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
         x->fail_errno = errno;
         rc = CURLE_READ_ERROR;
       }
-      if (rc == CURLE_OK && field(L, part, "filename") == LUA_TSTRING)
+      if (rc == CURLE_OK && tt_req_field(L, part, "filename") == LUA_TSTRING)
         rc = curl_mime_filename(p, lua_tostring(L, -1));
-      if (rc == CURLE_OK && field(L, part, "type") == LUA_TSTRING)
+      if (rc == CURLE_OK && tt_req_field(L, part, "type") == LUA_TSTRING)
         rc = curl_mime_type(p, lua_tostring(L, -1));
     } else if (rc == CURLE_OK) {
       size_t vlen;
       const char *v;
-      field(L, part, "value");
+      tt_req_field(L, part, "value");
       v = lua_tolstring(L, -1, &vlen);
       if (rewind) {
         rc = curl_mime_data(p, v, vlen);
@@ -377,10 +331,10 @@ CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int 
   idx = lua_absindex(L, idx);
   tt_xfer_clear(x);
   x->max_body = o->max_body;
-  x->want.len = 0;
+  tt_buf_reset(&x->want, TT_KEEP_BUF);
   v.lines = &x->want;
   tt_req_check(L, idx, n, &v);
-  if (v.oom) return CURLE_OUT_OF_MEMORY;
+  if (x->want.oom) return CURLE_OUT_OF_MEMORY;
 
   if (v.idem >= 0) idem = v.idem;
   else idem = strcmp(v.method, "GET") == 0 || strcmp(v.method, "PUT") == 0 || strcmp(v.method, "DELETE") == 0;
