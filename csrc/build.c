@@ -250,17 +250,7 @@ static int core_build(lua_State *L) {
 
   lua_createtable(L, 0, 3);
   set_str(L, "Accept", ep->result == TT_R_BYTES ? "*/*" : "application/json");
-  if (ep->auth) {
-    lua_getfield(L, state, "access_token");
-    if (lua_isstring(L, -1)) {
-      lua_pushliteral(L, "Bearer ");
-      lua_insert(L, -2);
-      lua_concat(L, 2);
-      lua_setfield(L, -2, "Authorization");
-    } else {
-      lua_pop(L, 1);
-    }
-  }
+  /* Authorization is tingting.auth's: it holds the tokens and renews them */
   if (has_value(L, ep, vals, 1)) {
     lua_setfield(L, -2, "headers");
     build_form(L, ep, vals);

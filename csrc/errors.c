@@ -10,6 +10,11 @@ void tt_error_push(lua_State *L, const char *kind, const char *message) {
   lua_setfield(L, -2, "kind");
   lua_pushstring(L, message);
   lua_setfield(L, -2, "message");
+  /* Whether to try again is the retry policy's call (tingting.call), made
+   * for each attempt from the kind, the status and the operation: until it
+   * says so, an error is not retryable. */
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "retryable");
   luaL_getmetatable(L, TT_ERROR_MT);
   lua_setmetatable(L, -2);
 }
@@ -33,8 +38,6 @@ int tt_validation_fail(lua_State *L, const char *op, const char *field, const ch
   }
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "sent");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "retryable");
   return 0;
 }
 

@@ -123,8 +123,6 @@ static int decode_error(lua_State *L, const tt_endpoint *ep, int status, const c
   lua_setfield(L, -2, "op");
   lua_pushboolean(L, 1);
   lua_setfield(L, -2, "sent");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "retryable");
   return 2;
 }
 
@@ -231,8 +229,6 @@ static int api_error(lua_State *L, const tt_endpoint *ep, int status, const char
   lua_setfield(L, err, "op");
   lua_pushboolean(L, 1);
   lua_setfield(L, err, "sent");
-  lua_pushboolean(L, status == 429 || status == 500 || status == 502 || status == 503 || status == 504);
-  lua_setfield(L, err, "retryable");
   set_retry_after(L, headers);
   lua_newtable(L);
   list = lua_gettop(L);

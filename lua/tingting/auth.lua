@@ -77,6 +77,13 @@ end
 
 -- Tokens someone else put in the store (another worker's login or refresh):
 -- a change for on_tokens, but nothing to write back.
+--- Put the session's credential on request `req` (an endpoint that needs
+-- one): the only place the Authorization header is decided.
+function M.authorize(st, req)
+  if st.access_token then req.headers.Authorization = "Bearer " .. st.access_token end
+  return req
+end
+
 local function adopt_tokens(st, access, refresh)
   M.hold_tokens(st, access, refresh)
   hooks.run(st, st.on_tokens, st.access_token, st.refresh_token)

@@ -110,7 +110,7 @@ function M.add_numbers(c, list, opts)
     end
     local reqs, recs = {}, {}
     for _, rec in ipairs(pending) do
-      local req, berr = core.build(s, "add_number", { id = c.id, number = rec.number,
+      local req, berr = call.prepare(s, st, "add_number", { id = c.id, number = rec.number,
         available_tags = rec.available_tags })
       if req then
         reqs[#reqs + 1], recs[#reqs + 1] = req, rec

@@ -155,13 +155,22 @@ function M.ensure_auth(s)
   return auth.ensure_auth(M, s, core.state(s), nil)
 end
 
+--- The request for `op` with `args` on session `s`, its credential on it
+-- when the endpoint needs one: `req` | `nil, err` (validation). For callers
+-- that made sure of the token first (tingting.batch).
+function M.prepare(s, st, op, args)
+  local req, err = core.build(s, op, args)
+  if not req then return nil, err end
+  if ENDPOINTS[op].auth then auth.authorize(st, req) end
+  return req
+end
+
 --- Call operation `op` on session `s`; `opts.sink` streams a download to a file.
 function M.call(s, op, args, opts)
   core.check_open(s)
   local st = core.state(s)
   local ep = ENDPOINTS[op]
   -- validate first: bad input never costs a login or a refresh
-  local built_with = st.access_token
   local req, err = core.build(s, op, args)
   if not req then return nil, err end
   if ep.auth then
@@ -170,7 +179,7 @@ function M.call(s, op, args, opts)
       aerr.op = aerr.op or op
       return nil, aerr
     end
-    if st.access_token ~= built_with then req.headers.Authorization = "Bearer " .. st.access_token end
+    auth.authorize(st, req)
   end
   if opts and opts.sink then req.sink = opts.sink end
   local sent_token = st.access_token
@@ -178,8 +187,7 @@ function M.call(s, op, args, opts)
   if res == nil and ep.auth and meta.status == 401 and (st.refresh_token or st.email) then
     local ok, rerr = auth.renew(M, s, st, sent_token)
     if not ok then return nil, rerr end
-    req.headers.Authorization = "Bearer " .. st.access_token
-    res, meta = M.perform(s, st, req)
+    res, meta = M.perform(s, st, auth.authorize(st, req))
   end
   return res, meta
 end
