@@ -118,3 +118,83 @@ describe("core.xlsx_open", function()
     assert.has_error(function() core.xlsx_open(path, { 1 }) end)
   end)
 end)
+
+describe("numbers.each_csv", function()
+  local numbers = require "tingting.numbers"
+  local path
+  before_each(function() path = os.tmpname() end)
+  after_each(function() os.remove(path) end)
+
+  local function write(text)
+    local f = assert(io.open(path, "wb"))
+    f:write(text)
+    f:close()
+  end
+
+  it("reads records one at a time across chunk boundaries, quoted line breaks included", function()
+    local want, parts = {}, { "\239\187\191number,tags_name\r\n" }
+    for i = 1, 6000 do
+      local name = (i % 7 == 0) and ('"Shrestha,\r\n ' .. i .. ' ""Sita"""') or ("राम" .. i)
+      parts[#parts + 1] = tostring(9800000000 + i) .. "," .. name .. "\r\n"
+      want[i] = (i % 7 == 0) and ('Shrestha,\r\n ' .. i .. ' "Sita"') or ("राम" .. i)
+    end
+    write(table.concat(parts))
+    local iter = assert(numbers.each_csv(path))
+    local n, line = 0, 2
+    for rec in iter do
+      n = n + 1
+      assert.equal(tostring(9800000000 + n), rec.number)
+      assert.equal(want[n], rec.available_tags.tags_name)
+      assert.equal(line, rec.line)
+      line = line + ((n % 7 == 0) and 2 or 1)
+    end
+    assert.equal(6000, n)
+    assert.same(numbers.read_csv(path), (function()
+      local all = {}
+      for rec in assert(numbers.each_csv(path)) do all[#all + 1] = rec end
+      return all
+    end)())
+  end)
+
+  it("fails at once for a missing file or a header without the number column", function()
+    local it_, err = numbers.each_csv("/nonexistent/x.csv")
+    assert.is_nil(it_)
+    assert.equal("path", err.field)
+    write("phone,tags_name\n9851023212,Ram\n")
+    it_, err = numbers.each_csv(path)
+    assert.is_nil(it_)
+    assert.equal(1, err.line)
+    assert.matches('no "number" column', err.message)
+  end)
+
+  it("ends with nil, err at a malformed line far into the file, and keeps saying so", function()
+    local parts = { "number,tags_name\n" }
+    for i = 1, 20000 do parts[#parts + 1] = tostring(9800000000 + i) .. ",x\n" end
+    parts[#parts + 1] = "9851023212,a,b\n9851023213,y\n"
+    write(table.concat(parts))
+    local iter = assert(numbers.each_csv(path))
+    local n = 0
+    while iter() do n = n + 1 end
+    assert.equal(20000, n)
+    local rec, err = iter()
+    assert.is_nil(rec)
+    assert.equal(20002, err.line)
+    assert.equal("validation", err.kind)
+    assert.matches("line 20002: 3 fields, the header has 2", err.message)
+  end)
+
+  it("reports an unterminated quote with the line where it starts", function()
+    write('number,tags_name\n9851023212,"open\n9851023213,x\n')
+    local iter = assert(numbers.each_csv(path))
+    local rec, err = iter()
+    assert.is_nil(rec)
+    assert.equal(2, err.line)
+    assert.matches("unterminated", err.message)
+  end)
+
+  it("rejects unknown options, naming them", function()
+    local it_, err = numbers.each_csv(path, { number_colum = "phone" })
+    assert.is_nil(it_)
+    assert.matches("number_colum", err.message)
+  end)
+end)
