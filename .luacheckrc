@@ -21,6 +21,6 @@ files["spec/ngx"] = { std = "ngx_lua+ngx_handlers" }
 files["emulator"] = { std = "ngx_lua" }
 files["examples/openresty"] = { std = "ngx_lua+ngx_handlers" }
 files["lua/tingting/transport/ngx.lua"] = { std = "ngx_lua+ngx_handlers" }
--- plain Lua that looks for ngx.now when it runs inside nginx
-files["lua/tingting/call.lua"] = { read_globals = { "ngx" } }
+-- plain Lua that looks for ngx.now (clock) or uses ngx for shared dicts (store) inside nginx
+files["lua/tingting/clock.lua"] = { read_globals = { "ngx" } }
 files["lua/tingting/store.lua"] = { read_globals = { "ngx" } }

@@ -565,7 +565,7 @@ describe("tokens", function()
     }
     local s = session(t, { access_token = jwt { exp = os.time() - 10 } })
     local st = core.state(s)
-    st.renewing = require("tingting.call").now() - 1 -- left behind by a renewal that vanished
+    st.renewing = require("tingting.clock").now() - 1 -- left behind by a renewal that vanished
     assert(s:user())
     assert.equal("refresh", t.requests[1].op)
     assert.is_nil(st.renewing)

@@ -5,6 +5,7 @@
 -- @module tingting.batch
 local core = require "tingting.core"
 local call = require "tingting.call"
+local errors = require "tingting.errors"
 local numbers = require "tingting.numbers"
 
 local M = {}
@@ -46,49 +47,27 @@ local function prepare(c, list)
   return pending, invalid, dups
 end
 
--- Run `reqs` on the transport's `many` when it has one, else one by one.
-local function run_many(st, reqs, concurrency, on_done)
-  local t = st.transport
-  if type(t) ~= "function" and t.many then return t:many(reqs, concurrency, on_done) end
-  for i, req in ipairs(reqs) do
-    local status, body, headers
-    if type(t) == "function" then status, body, headers = t(req) else status, body, headers = t:request(req) end
-    on_done(i, status, body, headers)
-  end
-  return true
-end
-
-local function transport_error(e)
-  if type(e) ~= "table" then e = { message = tostring(e) } end
-  return core.error { kind = e.kind == "timeout" and "timeout" or "network", message = e.message or "failed",
-    sent = e.sent ~= false, code = e.code }
-end
-
 --- Add `list` (numbers, or records `{number=, available_tags=}`) to campaign `c`.
 -- opts: `concurrency` (8), `skip_existing` (true), `on_progress(done, total)`,
 -- `max_rounds` (session max_retries + 1).
 -- @treturn table `{added=, skipped=, invalid={{input=, reason=}}, failed={{number=, err=}}, numbers={Number}}`
 function M.add_numbers(c, list, opts)
   if opts ~= nil and type(opts) ~= "table" then
-    return nil, core.error { kind = "validation", field = "opts", op = "add_numbers", sent = false,
-      message = "opts: expected a table (got " .. type(opts) .. ")" }
+    return errors.invalid("add_numbers", "opts", "expected a table (got " .. type(opts) .. ")")
   end
   opts = opts or {}
   if type(list) ~= "table" then
-    return nil, core.error { kind = "validation", field = "list", op = "add_numbers", sent = false,
-      message = "list: expected a list of numbers or {number=, available_tags=} records" }
+    return errors.invalid("add_numbers", "list", "expected a list of numbers or {number=, available_tags=} records")
   end
   local concurrency = opts.concurrency or 8
   -- bounded: t:many() raises (a programmer error) on a non-integer such as 1e300
   if type(concurrency) ~= "number" or not (concurrency >= 1 and concurrency <= 1024)
       or concurrency ~= math.floor(concurrency) then
-    return nil, core.error { kind = "validation", field = "concurrency", op = "add_numbers", sent = false,
-      message = "concurrency: expected an integer from 1 to 1024" }
+    return errors.invalid("add_numbers", "concurrency", "expected an integer from 1 to 1024")
   end
   concurrency = math.floor(concurrency) -- an integer on 5.3+, for t:many()
   if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
-    return nil, core.error { kind = "validation", field = "on_progress", op = "add_numbers", sent = false,
-      message = "on_progress: expected a function(done, total)" }
+    return errors.invalid("add_numbers", "on_progress", "expected a function(done, total)")
   end
   local s = core.session_of(c)
   core.check_open(s)
@@ -141,14 +120,9 @@ function M.add_numbers(c, list, opts)
       end
     end
     local again, ambiguous, timed_out = {}, {}, false
-    run_many(st, reqs, concurrency, function(i, status, body, headers)
+    call.many(st, reqs, concurrency, function(i, status, body, headers)
       local rec = recs[i]
-      local n, err
-      if status then
-        n, err = core.parse(s, "add_number", status, body or "", headers or {})
-      else
-        err = transport_error(body)
-      end
+      local n, err = call.finish(s, reqs[i], status, body, headers)
       if n then
         report.added = report.added + 1
         report.numbers[#report.numbers + 1] = n

@@ -1,6 +1,7 @@
 --- Phone numbers and number files: normalisation and CSV reading.
 -- @module tingting.numbers
 local core = require "tingting.core"
+local errors = require "tingting.errors"
 
 local M = {}
 
@@ -13,14 +14,13 @@ local M = {}
 function M.normalize(v)
   local digits, why = core.normalize_phone(v)
   if digits then return digits end
-  return nil, core.error { kind = "validation", field = "number", op = "normalize", message = why,
-    sent = false, retryable = false }
+  return nil, errors.validation { op = "normalize", field = "number", message = why }
 end
 
 -- A read_csv failure: a validation error naming the path or the line.
 local function csv_error(message, line)
-  return nil, core.error { kind = "validation", field = line and "line" or "path", op = "read_csv",
-    message = message, line = line, sent = false, retryable = false }
+  return nil, errors.validation { op = "read_csv", field = line and "line" or "path", message = message,
+    line = line }
 end
 
 -- One CSV record (RFC 4180) starting at `pos`; returns fields, next position,

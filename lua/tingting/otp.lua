@@ -18,11 +18,12 @@
 -- @module tingting.otp
 local core = require "tingting.core"
 local numbers = require "tingting.numbers"
-local call = require "tingting.call"
+local clock = require "tingting.clock"
+local errors = require "tingting.errors"
 
 local M = {}
 
-local now = call.now -- ngx.now in nginx, else sub-second when it can
+local now = clock.now
 
 local DEFAULTS = {
   ttl = 300, length = 6, max_attempts = 5, resend_after = 60, max_sends = 5,
@@ -37,7 +38,7 @@ local RANGES = {
 }
 local VIA = { text = true, voice = true }
 
-local function verror(field, message) return call.invalid("otp", field, message) end
+local function verror(field, message) return errors.invalid("otp", field, message) end
 
 local Flow = {}
 Flow.__index = Flow

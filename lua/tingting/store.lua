@@ -14,11 +14,12 @@
 -- @module tingting.store
 local core = require "tingting.core"
 local cjson = require "cjson.safe"
+local clock = require "tingting.clock"
+local errors = require "tingting.errors"
 
 local M = {}
 
-local call = require "tingting.call"
-local now = call.now -- ngx.now in nginx, else sub-second when it can
+local now = clock.now
 
 local File = {}
 File.__index = File
@@ -48,12 +49,12 @@ function File:__tostring() return "tingting.store.file(" .. self.path .. ")" end
 -- @string path
 function M.file(path)
   if type(path) ~= "string" or path == "" or path:find("[%z\r\n]") then
-    return call.invalid("store.file", "path", "expected a file path")
+    return errors.invalid("store.file", "path", "expected a file path")
   end
   local dir = io.open(path .. "/.", "r")
   if dir then
     dir:close()
-    return call.invalid("store.file", "path", "is a directory: " .. path)
+    return errors.invalid("store.file", "path", "is a directory: " .. path)
   end
   return setmetatable({ path = path }, File)
 end
@@ -237,12 +238,14 @@ function M.shared_dict(dict, opts)
     ok = ok and type(dict[m]) == "function"
   end
   if not ok then
-    return call.invalid("store.shared_dict", "dict",
+    return errors.invalid("store.shared_dict", "dict",
       "expected an ngx.shared dict such as ngx.shared.tingting (declare it with lua_shared_dict)")
   end
-  if opts ~= nil and type(opts) ~= "table" then return call.invalid("store.shared_dict", "opts", "expected a table") end
+  if opts ~= nil and type(opts) ~= "table" then
+    return errors.invalid("store.shared_dict", "opts", "expected a table")
+  end
   local prefix = (opts and opts.prefix) or "tingting:"
-  if type(prefix) ~= "string" then return call.invalid("store.shared_dict", "prefix", "expected a string") end
+  if type(prefix) ~= "string" then return errors.invalid("store.shared_dict", "prefix", "expected a string") end
   return setmetatable({ dict = dict, prefix = prefix }, Dict)
 end
 

@@ -1,15 +1,24 @@
 --- Tag templates: `{tags_x}` placeholders in campaign messages, `{otp}` in OTP
 -- messages. Byte-oriented, so UTF-8 (Devanagari) text passes through untouched.
 -- @module tingting.template
+local errors = require "tingting.errors"
+
 local M = {}
 
--- Hostile input is a validation error, not a raise (DESIGN.md §3). The core
--- is loaded lazily: this module is plain Lua otherwise.
-local function invalid(field, message)
-  local ok, core = pcall(require, "tingting.core")
-  local err = { kind = "validation", field = field, message = field .. ": " .. message, sent = false,
-    retryable = false }
-  return nil, ok and core.error(err) or err
+-- Hostile input is a validation error, not a raise (DESIGN.md §3): the
+-- error of the arguments, if any. `msg` must be a string; `v`, the optional
+-- argument `field`, a table (`what` says of what).
+local function bad_input(msg, field, v, what)
+  local name, why
+  if type(msg) ~= "string" then
+    name, why = "message", "expected a string (got " .. type(msg) .. ")"
+  elseif v ~= nil and type(v) ~= "table" then
+    name, why = field, ("expected %s (got %s)"):format(what, type(v))
+  else
+    return nil
+  end
+  local _, err = errors.invalid(nil, name, why)
+  return err
 end
 
 local PLACEHOLDER = "{([%a_][%w_]*)}"
@@ -18,7 +27,8 @@ local PLACEHOLDER = "{([%a_][%w_]*)}"
 -- @tparam string msg
 -- @treturn {string,...}
 function M.tags(msg)
-  if type(msg) ~= "string" then return invalid("message", "expected a string (got " .. type(msg) .. ")") end
+  local err = bad_input(msg)
+  if err then return nil, err end
   local out, seen = {}, {}
   for name in msg:gmatch(PLACEHOLDER) do
     if not seen[name] then
@@ -33,10 +43,8 @@ end
 -- @treturn true|nil
 -- @treturn string an error naming each unknown tag and the usable ones
 function M.check(msg, usable_tags)
-  if type(msg) ~= "string" then return invalid("message", "expected a string (got " .. type(msg) .. ")") end
-  if usable_tags ~= nil and type(usable_tags) ~= "table" then
-    return invalid("usable_tags", "expected a list of tag names (got " .. type(usable_tags) .. ")")
-  end
+  local err = bad_input(msg, "usable_tags", usable_tags, "a list of tag names")
+  if err then return nil, err end
   local usable = {}
   for _, t in ipairs(usable_tags or {}) do usable[t] = true end
   local unknown = {}
@@ -53,10 +61,8 @@ end
 -- @treturn string the rendered message
 -- @treturn {string,...} the names that had no value
 function M.render(msg, values)
-  if type(msg) ~= "string" then return invalid("message", "expected a string (got " .. type(msg) .. ")") end
-  if values ~= nil and type(values) ~= "table" then
-    return invalid("values", "expected a table of tag values (got " .. type(values) .. ")")
-  end
+  local err = bad_input(msg, "values", values, "a table of tag values")
+  if err then return nil, err end
   values = values or {}
   local missing, seen = {}, {}
   local out = msg:gsub(PLACEHOLDER, function(name)

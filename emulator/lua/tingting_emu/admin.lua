@@ -4,6 +4,7 @@ local state = require "tingting_emu.state"
 local request = require "tingting_emu.request"
 local faults = require "tingting_emu.faults"
 local run = require "tingting_emu.run"
+local v1auth = require "tingting_emu.v1.auth"
 
 local _M = {}
 
@@ -35,6 +36,30 @@ local function set_config()
   return util.json(200, config_view())
 end
 
+-- Expires every credential of the kinds named true: access and refresh JWTs (cookies
+-- or Bearer, either face) issued so far stop working; the v1 API token is soft-deleted.
+local function expire()
+  local body = request.body()
+  request.no_unknown(body, { "access", "refresh", "api_token" })
+  local expired = util.array()
+  for _, k in ipairs({ "access", "refresh", "api_token" }) do
+    local v = body[k]
+    if v ~= nil and type(v) ~= "boolean" then util.bad(k, "Must be a boolean.") end
+    if v then
+      if k == "api_token" then v1auth.revoke_api_token() else state.expire_tokens(k) end
+      expired[#expired + 1] = k
+    end
+  end
+  if #expired == 0 then
+    util.bad("access", "Name what to expire: access, refresh and/or api_token set to true.")
+  end
+  return util.json(200, { expired = expired })
+end
+
+local function api_token_state()
+  return state.api_token and v1auth.token_view(state.api_token) or util.null
+end
+
 local function number_state(n, now)
   local s = run.number_state(n, now)
   return {
@@ -63,6 +88,10 @@ local function full_state()
       message = c.message or util.null,
       audio = c.audio and { filename = c.audio.filename, size = c.audio.size } or util.null,
       voice_input = c.voice_input or util.null,
+      voice = c.voice or util.null, sms_message = c.sms_message or util.null,
+      schedule = c.schedule or util.null, draft = c.draft or false,
+      category = c.category or util.null, user_phone = util.array(c.user_phone and { unpack(c.user_phone) }),
+      failover_target = util.array(c.failover_target and { unpack(c.failover_target) }),
     }
   end
   local runs = util.array()
@@ -83,9 +112,12 @@ local function full_state()
   end
   local otps = util.array()
   for i, o in ipairs(state.otps) do otps[i] = o end
+  local demo = util.array()
+  for i, d in ipairs(state.demo_calls) do demo[i] = d end
   return {
     campaigns = cs, runs = runs, owned_numbers = owned, available_numbers = available,
-    credits = state.credits, otps = otps, config = config_view(),
+    credits = state.credits, otps = otps, config = config_view(), api_token = api_token_state(),
+    demo_calls = demo,
   }
 end
 
@@ -125,6 +157,12 @@ local ROUTES = {
       return util.json(200, util.array())
     end,
   },
+  ["/__emulator__/api-token"] = {
+    GET = function() return util.json(200, { api_token = api_token_state() }) end,
+    POST = function() return util.json(201, v1auth.token_view(v1auth.new_api_token())) end,
+    DELETE = function() return util.json(200, { revoked = v1auth.revoke_api_token() }) end,
+  },
+  ["/__emulator__/expire"] = { POST = expire },
   ["/__emulator__/state"] = {
     GET = function()
       run.settle()

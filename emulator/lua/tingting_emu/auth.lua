@@ -8,7 +8,7 @@ local _M = {}
 
 local function issue(token_type, ttl)
   local now = math.floor(ngx.now())
-  return jwt.sign(state.secret, {
+  return jwt.sign(state.keys[token_type], {
     token_type = token_type,
     exp = now + ttl,
     iat = now,
@@ -17,9 +17,11 @@ local function issue(token_type, ttl)
   })
 end
 
+_M.issue = issue
+
 -- Claims of a valid, unexpired token of the given type, else nil.
 local function check(token, token_type)
-  local claims = jwt.verify(state.secret, token)
+  local claims = jwt.verify(state.keys[token_type], token)
   if not claims or claims.token_type ~= token_type or claims.user_id ~= state.USER.id then
     return nil
   end
@@ -27,7 +29,9 @@ local function check(token, token_type)
   return claims
 end
 
-local function not_provided()
+_M.check = check
+
+function _M.not_provided()
   util.raise(util.json(401, { detail = "Authentication credentials were not provided." },
     { ["WWW-Authenticate"] = 'Bearer realm="api"' }))
 end
@@ -35,20 +39,25 @@ end
 -- Raises the SimpleJWT 401 unless the request carries a valid access token.
 function _M.authenticate()
   local header = ngx.var.http_authorization
-  if not header then not_provided() end
+  if not header then _M.not_provided() end
   -- SimpleJWT ignores headers it cannot read (another scheme, no token, extra words).
   local token = header:match("^%s*[Bb]earer%s+(%S+)%s*$")
-  if not token then not_provided() end
+  if not token then _M.not_provided() end
   if not check(token, "access") then
-    util.raise(util.json(401, {
-      detail = "Given token not valid for any token type",
-      code = "token_not_valid",
-      messages = util.array({ {
-        token_class = "AccessToken", token_type = "access",
-        message = "Token is invalid or expired",
-      } }),
-    }, { ["WWW-Authenticate"] = 'Bearer realm="api"' }))
+    _M.token_not_valid()
   end
+end
+
+-- SimpleJWT's 401 for a bad, expired or wrong-type access token.
+function _M.token_not_valid()
+  util.raise(util.json(401, {
+    detail = "Given token not valid for any token type",
+    code = "token_not_valid",
+    messages = util.array({ {
+      token_class = "AccessToken", token_type = "access",
+      message = "Token is invalid or expired",
+    } }),
+  }, { ["WWW-Authenticate"] = 'Bearer realm="api"' }))
 end
 
 function _M.login()

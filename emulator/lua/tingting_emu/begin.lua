@@ -109,7 +109,7 @@ local function audio_file(files, c)
     util.bad("aud_file", "Upload an audio file (.mp3, .wav, .ogg, .m4a).")
   end
   if #f.content == 0 then util.bad("aud_file", "The submitted file is empty.") end
-  return { filename = f.filename, size = #f.content, type = f.type }
+  return { filename = f.filename, size = #f.content, type = f.type, content = f.content }
 end
 
 -- Message or audio for this run: a new one, else (re-run) the campaign's last one.

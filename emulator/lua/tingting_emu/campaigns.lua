@@ -10,10 +10,12 @@ local _M = {}
 local SERVICES = { "PHONE", "SMS" }
 
 function _M.view(c)
-  local tags = util.array()
+  local tags, phones = util.array(), util.array()
   for i, t in ipairs(c.usable_tags) do tags[i] = t end
+  -- A v1 campaign's sender ids (#7); legacy campaigns have none.
+  for i, p in ipairs(c.user_phone or {}) do phones[i] = p end
   return {
-    id = c.id, name = c.name, user_phone = util.array(), services = c.services,
+    id = c.id, name = c.name, user_phone = phones, services = c.services,
     description = c.description == nil and util.null or c.description,
     usable_tags = tags,
   }
@@ -26,16 +28,55 @@ function _M.find(id)
   return c
 end
 
+-- How many of the campaign's numbers have each digit string (v1 skips duplicates).
+function _M.index(c)
+  local index = c.index
+  if not index then
+    index = {}
+    for _, id in ipairs(c.numbers) do
+      local d = state.numbers[id].digits
+      index[d] = (index[d] or 0) + 1
+    end
+    c.index = index
+  end
+  return index
+end
+
+function _M.index_remove(c, digits)
+  local index = _M.index(c)
+  local k = (index[digits] or 1) - 1
+  index[digits] = (k > 0) and k or nil
+end
+
 function _M.new_number(c, digits, tags)
+  local now = state.stamp()
   local n = {
     id = state.next_number, campaign_id = c.id, digits = digits, tags = tags or {},
     status = "not started", duration = util.null, playback = util.null,
-    credit_consumed = 0, attempts = 0,
+    credit_consumed = 0, attempts = 0, created = now,
   }
   state.next_number = state.next_number + 1
   state.numbers[n.id] = n
   c.numbers[#c.numbers + 1] = n.id
+  local index = _M.index(c)
+  index[digits] = (index[digits] or 0) + 1
   return n
+end
+
+-- Removes a number from its campaign and the state.
+function _M.remove_number(c, n)
+  state.numbers[n.id] = nil
+  for i, id in ipairs(c.numbers) do
+    if id == n.id then table.remove(c.numbers, i) break end
+  end
+  _M.index_remove(c, n.digits)
+end
+
+-- Deletes a campaign, its numbers and its pending run (whose hold is released).
+function _M.remove(c)
+  run.cancel_campaign(c)
+  for _, id in ipairs(c.numbers) do state.numbers[id] = nil end
+  state.campaigns[c.id] = nil
 end
 
 function _M.list(req)
@@ -123,8 +164,9 @@ function _M.create()
   end
   local c = {
     id = state.next_campaign, name = name, services = services, description = description,
-    usable_tags = usable_tags, numbers = {}, created = ngx.now(),
+    usable_tags = usable_tags, numbers = {}, created = state.stamp(),
   }
+  c.updated = c.created
   state.next_campaign = state.next_campaign + 1
   state.campaigns[c.id] = c
   for _, row in ipairs(rows) do _M.new_number(c, row.digits, row.tags) end
@@ -147,6 +189,7 @@ function _M.update(req)
   local description = request.string(body, "description", { allow_blank = true })
   if name then c.name = name end
   if services then c.services = services end
+  c.updated = state.stamp()
   if body.description == util.null then
     c.description = nil
   elseif description then
@@ -159,9 +202,7 @@ end
 
 function _M.delete(req)
   local c = _M.find(req.params[1])
-  run.cancel_campaign(c)
-  for _, id in ipairs(c.numbers) do state.numbers[id] = nil end
-  state.campaigns[c.id] = nil
+  _M.remove(c)
   return util.ok(200, nil, { camaign = "Campaign Deleted Succesfully" })
 end
 

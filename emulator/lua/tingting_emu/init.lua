@@ -12,6 +12,7 @@ local otp = require "tingting_emu.otp"
 local run = require "tingting_emu.run"
 local faults = require "tingting_emu.faults"
 local admin = require "tingting_emu.admin"
+local v1 = require "tingting_emu.v1"
 
 local _M = {}
 
@@ -37,6 +38,7 @@ local ROUTES = {
   { "^/api/system/test/voice$", { POST = otp.test_voice } },
   { "^/api/system/send/otp$", { POST = otp.send } },
   { "^/media/test_voice/(%d+)%.mp3$", { GET = otp.media }, public = true },
+  { "^/media/campaign/(%d+)/(%a+)/[^/]+$", { GET = v1.media }, public = true },
 }
 
 -- The route of each path seen (false: none), as the first matching pattern:
@@ -84,7 +86,13 @@ local function protect(fn, ...)
   return util.fail(500, "Internal emulator error (see the emulator's error.log).")
 end
 
+-- "/api/v1/..." (byte 6 is "v"; the legacy paths have "a" or "s" there).
+local function is_v1(path)
+  return path:byte(6) == 118 and path:sub(1, 8) == "/api/v1/"
+end
+
 local function process(method, path)
+  if is_v1(path) then return v1.process(method, path) end
   local route, caps = find_route(path)
   if not route then return util.fail(404, "Not found.") end
   if not route.public then auth.authenticate() end
@@ -125,6 +133,8 @@ local function handle_api(method, uri, path)
   run.settle()
   local entry = { method = method, path = uri, query = ngx.var.args or "", time = ngx.now(),
     fault = util.null }
+  -- v1 errors (faults' included) take DRF's shapes; see util.fail.
+  if is_v1(uri) then ngx.ctx.dialect = "v1" end
   local rule = faults.match(method, uri)
   if rule then entry.fault = rule.kind end
   if rule and rule.kind == "drop" and not rule.after then

@@ -67,23 +67,32 @@ local function verify(secret, token)
   return claims
 end
 
--- Tokens found valid, for the current secret: what verify says depends on
--- the secret and the token alone, and checking them again was a third of the
+-- Tokens found valid, per signing secret: what verify says depends on the
+-- secret and the token alone, and checking them again was a third of the
 -- time the emulator spent on an authenticated request. Expiry, type and user
--- are still the caller's to check, on every request. At most 1,000 are kept.
-local valid, valid_secret, nvalid = {}, nil, 0
+-- are still the caller's to check, on every request. At most 1,000 tokens
+-- and 8 secrets (access and refresh tokens have a key each) are kept.
+local valid, nvalid, nsecrets = {}, 0, 0
 
 -- Returns the claims of a well-formed token with a valid signature, else nil.
 -- Expiry and token type are the caller's business.
 function _M.verify(secret, token)
   if type(token) ~= "string" then return nil end
-  if secret ~= valid_secret then valid, valid_secret, nvalid = {}, secret, 0 end
-  local claims = valid[token]
+  local cache = valid[secret]
+  if not cache then
+    if nsecrets >= 8 then valid, nvalid, nsecrets = {}, 0, 0 end
+    cache, nsecrets = {}, nsecrets + 1
+    valid[secret] = cache
+  end
+  local claims = cache[token]
   if claims then return claims end
   claims = verify(secret, token)
   if claims then
-    if nvalid >= 1000 then valid, nvalid = {}, 0 end
-    valid[token], nvalid = claims, nvalid + 1
+    if nvalid >= 1000 then
+      valid, nvalid, nsecrets = { [secret] = {} }, 0, 1
+      cache = valid[secret]
+    end
+    cache[token], nvalid = claims, nvalid + 1
   end
   return claims
 end

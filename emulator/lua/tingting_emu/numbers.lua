@@ -99,18 +99,21 @@ function _M.edit(req)
   request.no_unknown(body, { "number", "available_tags" })
   local digits = number_field(body, false)
   local tags = tags_field(body, c)
-  if digits then n.digits = digits end
+  if digits then
+    campaigns.index_remove(c, n.digits)
+    local index = campaigns.index(c)
+    index[digits] = (index[digits] or 0) + 1
+    n.digits = digits
+  end
   if tags then n.tags = tags end
+  n.updated = state.stamp()
   return util.ok(200, "Action details successfully updated.", { details = _M.view(n) })
 end
 
 function _M.delete(req)
   local n = find(req.params[1])
   local c = state.campaigns[n.campaign_id]
-  state.numbers[n.id] = nil
-  for i, id in ipairs(c.numbers) do
-    if id == n.id then table.remove(c.numbers, i) break end
-  end
+  campaigns.remove_number(c, n)
   return util.ok(200, nil, {
     ["campaign-details"] = n.digits .. " of campaign " .. c.name .. " deleted Successfully!!",
   })

@@ -46,33 +46,47 @@ function _M.send()
       util.bad("otp", "This field is required when otp_options is personnel.")
     end
     code = otp_digits(body.otp, "otp")
-  else
-    if request.present(body.otp) then
-      util.bad("otp", "Only allowed when otp_options is personnel.")
-    end
+  elseif request.present(body.otp) then
+    util.bad("otp", "Only allowed when otp_options is personnel.")
+  end
+  local sent = _M.deliver({ number = number, message = message, via = via, mode = mode,
+    length = length, code = code })
+  local details = { number = number, otp_options = mode, message = sent.message, otp = sent.otp,
+    sms_send_options = via }
+  return util.ok(200, "OTP Sent Successfully.", { details = details })
+end
+
+_M.otp_digits = otp_digits
+
+-- Sends a validated OTP (both faces): makes the code when generated, charges the
+-- credits (a 400 when too few) and logs it. o: {number, message, via, mode, length,
+-- code (personnel), company_name, voice_input}. Returns the logged OTP.
+function _M.deliver(o)
+  local code = o.code
+  if not code then
     local seq = #state.otps + 1
     local digits = {}
-    for i = 1, length do
+    for i = 1, o.length do
       digits[i] = tostring(util.hash(state.config.seed, "otp", seq, i) % 10)
     end
     code = table.concat(digits)
   end
-  local cost = _M.COST[via]
+  local cost = _M.COST[o.via]
   if state.credits.available < cost then
     util.raise(util.fail(400, string.format(
-      "Insufficient credits: an OTP by %s needs %d credits, %d are available.", via, cost,
+      "Insufficient credits: an OTP by %s needs %d credits, %d are available.", o.via, cost,
       state.credits.available)))
   end
   state.credits.available = state.credits.available - cost
   state.credits.consumed = state.credits.consumed + cost
   -- The API reads the code out digit by digit: "1 2 3 4 5".
   local spaced = code:gsub("%d", " %0"):sub(2)
-  local text = message:gsub("{otp}", function() return spaced end)
-  local details = { number = number, otp_options = mode, message = text, otp = code,
-    sms_send_options = via }
-  state.otps[#state.otps + 1] = { id = #state.otps + 1, number = number, otp = code,
-    otp_options = mode, sms_send_options = via, message = text, time = ngx.now() }
-  return util.ok(200, "OTP Sent Successfully.", { details = details })
+  local text = o.message:gsub("{otp}", function() return spaced end)
+  local rec = { id = #state.otps + 1, number = o.number, otp = code, otp_options = o.mode,
+    sms_send_options = o.via, message = text, time = ngx.now(),
+    company_name = o.company_name, voice_input = o.voice_input }
+  state.otps[#state.otps + 1] = rec
+  return rec
 end
 
 function _M.test_voice()

@@ -17,6 +17,8 @@ local function csv_field(v)
   return v
 end
 
+_M.csv_field = csv_field
+
 function _M.download(req)
   local raw = req.args.campaign_id
   if raw == nil then util.bad("campaign_id", "This query parameter is required.") end

@@ -53,6 +53,12 @@ function _M.reset()
   _M.config = config
   -- A fresh signing secret per reset, so tokens issued before it stop working.
   _M.secret = string.format("tingting-emulator-%d-%.6f-%d", resets, ngx.now(), math.random(1, 2 ^ 30))
+  _M.token_gen = { access = 0, refresh = 0 }
+  _M.keys = {}
+  _M.rekey("access")
+  _M.rekey("refresh")
+  _M.api_token = nil     -- the v1 API token in force: {token, created, last_used}
+  _M.api_tokens = {}     -- every API token issued: token -> record (deleted ones too)
   _M.credits = { available = config.credits, on_hold = 0, consumed = 0 }
   _M.campaigns = {}      -- id -> campaign
   _M.numbers = {}        -- id -> number
@@ -62,6 +68,8 @@ function _M.reset()
   _M.next_run = 1
   _M.otps = {}
   _M.voices = {}         -- test voice clips: id -> {message, voice_input}
+  _M.demo_calls = {}     -- v1 demo calls, oldest first
+  _M.next_audit = 4770   -- v1 create's main_audit
   _M.faults = {}
   _M.next_fault = 1
   _M.requests = {}
@@ -73,6 +81,29 @@ function _M.reset()
     if i == 1 then p.phone_number_sid = "b7142c5ae3b673d944d81c83bda4f5de" end
     _M.phones[#_M.phones + 1] = p
   end
+end
+
+-- Tokens of each type are signed with a key of their own, derived from the reset's
+-- secret and a generation: the admin API expires every token of a type issued so far
+-- by moving to the next generation.
+function _M.rekey(token_type)
+  _M.keys[token_type] = string.format("%s:%s:%d", _M.secret, token_type, _M.token_gen[token_type])
+end
+
+function _M.expire_tokens(token_type)
+  _M.token_gen[token_type] = _M.token_gen[token_type] + 1
+  _M.rekey(token_type)
+end
+
+-- The time of a write: ngx.now() (milliseconds), made strictly increasing so that
+-- updated_at orders writes that fall in the same millisecond.
+local last_stamp = 0
+
+function _M.stamp()
+  local t = ngx.now()
+  if t <= last_stamp then t = last_stamp + 0.000001 end
+  last_stamp = t
+  return t
 end
 
 function _M.phone_view(p)

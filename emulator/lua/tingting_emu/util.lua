@@ -170,7 +170,15 @@ function _M.ok(status, message, data)
   })
 end
 
+-- On a v1 path (ngx.ctx.dialect == "v1", set by the dispatcher) errors take DRF's bare
+-- shapes instead: the field -> messages object, or {"detail": message}.
 function _M.fail(status, message, errors)
+  if ngx.ctx.dialect == "v1" then
+    if errors and next(errors) ~= nil and not _M.is_list(errors) then
+      return _M.json(status, errors)
+    end
+    return _M.json(status, { detail = message })
+  end
   return _M.json(status, {
     status = status, success = false, message = message,
     errors = errors or _M.array(), data = {},

@@ -40,6 +40,26 @@ function M.parse(root, globals, argv)
     if not res.err then res.err = msg end
   end
   local i, n, only_args = 1, #argv, false
+  -- Option `o` as written on the command line (`shown`: "--name" or "-n"),
+  -- with the value given in the same word (`inline`: --name=v, -nv) if any;
+  -- an option that takes a value and has none there takes the next word.
+  local function take(o, shown, inline)
+    if not o then
+      fail("unknown option " .. shown)
+    elseif o.value then
+      local value = inline
+      if value == nil then
+        i = i + 1
+        value = argv[i]
+        if value == nil then fail("option " .. shown .. " needs a value (" .. o.value .. ")") end
+      end
+      if value ~= nil then add_value(res.options, o, value) end
+    elseif inline ~= nil then
+      fail("option " .. shown .. " takes no value")
+    else
+      res.options[o.name] = true
+    end
+  end
   while i <= n do
     local a = argv[i]
     local node = res.node
@@ -48,39 +68,10 @@ function M.parse(root, globals, argv)
     elseif not only_args and a:sub(1, 2) == "--" and #a > 2 then
       local name, value = a:match("^%-%-([^=]+)=(.*)$")
       name = name or a:sub(3)
-      local o = find_option(node, globals, name, nil)
-      if not o then
-        fail("unknown option --" .. name)
-      elseif o.value then
-        if value == nil then
-          i = i + 1
-          value = argv[i]
-          if value == nil then fail("option --" .. name .. " needs a value (" .. o.value .. ")") end
-        end
-        if value ~= nil then add_value(res.options, o, value) end
-      elseif value ~= nil then
-        fail("option --" .. name .. " takes no value")
-      else
-        res.options[o.name] = true
-      end
+      take(find_option(node, globals, name, nil), "--" .. name, value)
     elseif not only_args and a:sub(1, 1) == "-" and #a > 1 and not a:match("^%-%d") then
       local short, rest = a:sub(2, 2), a:sub(3)
-      local o = find_option(node, globals, nil, short)
-      if not o then
-        fail("unknown option -" .. short)
-      elseif o.value then
-        local value = rest ~= "" and rest or nil
-        if value == nil then
-          i = i + 1
-          value = argv[i]
-          if value == nil then fail("option -" .. short .. " needs a value (" .. o.value .. ")") end
-        end
-        if value ~= nil then add_value(res.options, o, value) end
-      elseif rest ~= "" then
-        fail("option -" .. short .. " takes no value")
-      else
-        res.options[o.name] = true
-      end
+      take(find_option(node, globals, nil, short), "-" .. short, rest ~= "" and rest or nil)
     elseif node.sub and #res.args == 0 then
       local child = node.sub[a]
       if child then

@@ -2,10 +2,11 @@
 -- numbers, add, report, summary.
 -- @module tingting.cli.campaigns
 local output = require "tingting.cli.output"
+local exit = require "tingting.cli.exit"
 
 local M = {}
 
-local EXIT = { usage = 2, partial = 5 }
+local EXIT = exit.codes
 
 local function core() return require "tingting.core" end
 
@@ -155,7 +156,7 @@ local function add(ctx)
   local path = ctx.args[2]
   local id = ctx:id(ctx.args[1], "ID")
   local records, rerr = require("tingting.numbers").read_csv(path)
-  if not records then require("tingting.cli").fail(EXIT.usage, path .. ": " .. rerr.message) end
+  if not records then exit.fail(EXIT.usage, path .. ": " .. rerr.message) end
   local c = ctx:check(ctx:session():campaign(id))
   local tty = core().isatty(io.stderr)
   local progress, finish = require("tingting.cli.progress").new(io.stderr, tty)
@@ -191,7 +192,7 @@ local function add(ctx)
       for _, e in ipairs(failed) do ctx.out:write("  ", output.text(e.number), ": ", output.text(e.error), "\n") end
     end
   end
-  return partial and EXIT.partial or 0
+  return partial and EXIT.partial or EXIT.ok
 end
 
 local function report(ctx)

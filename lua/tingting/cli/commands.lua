@@ -3,10 +3,12 @@
 -- @module tingting.cli.commands
 local output = require "tingting.cli.output"
 local config = require "tingting.cli.config"
+local exit = require "tingting.cli.exit"
 
 local M = {}
 
-local EXIT = { ok = 0, usage = 2 }
+local EXIT = exit.codes
+local fail = exit.fail
 
 -- Keys never shown, whatever the server sends.
 local SECRET = { access = true, refresh = true, token = true, password = true, access_token = true,
@@ -21,10 +23,6 @@ local function redact(v)
   return out
 end
 M.redact = redact
-
-local function fail(code, message)
-  return require("tingting.cli").fail(code, message)
-end
 
 local function tty(file)
   local ok, core = pcall(require, "tingting.core")
@@ -55,7 +53,7 @@ local function login(ctx)
     if not password or password == "" then fail(EXIT.usage, "no password given") end
   end
   local ok, derr = config.make_dir(paths.dir)
-  if not ok then fail(1, derr) end
+  if not ok then fail(EXIT.failure, derr) end
   local store = ctx:check(tingting.store.file(paths.session))
   local opts = ctx:session_options(base)
   opts.email, opts.password, opts.token_store = email, password, store
@@ -64,10 +62,10 @@ local function login(ctx)
   ctx:check(s:login())
   local saved = store:load()
   if not saved or saved ~= s.access_token then
-    fail(1, "logged in, but could not save the session to " .. paths.session)
+    fail(EXIT.failure, "logged in, but could not save the session to " .. paths.session)
   end
   local wok, werr = config.save(paths, { base_url = s.base_url, email = email })
-  if not wok then fail(1, "could not write " .. paths.config .. ": " .. tostring(werr)) end
+  if not wok then fail(EXIT.failure, "could not write " .. paths.config .. ": " .. tostring(werr)) end
   if ctx.as_json then
     ctx:json { logged_in = true, email = email, base_url = s.base_url, session_file = paths.session }
   else

@@ -2,13 +2,9 @@
 -- (at most ten times a second, with rate and ETA), plain lines every 10 %
 -- otherwise (logs, CI).
 -- @module tingting.cli.progress
-local M = {}
+local now = require("tingting.clock").now
 
-local now = os.time
-do
-  local ok, socket = pcall(require, "socket")
-  if ok and type(socket) == "table" and socket.gettime then now = socket.gettime end
-end
+local M = {}
 
 local function clock(seconds)
   seconds = math.floor(seconds + 0.5)

@@ -28,6 +28,8 @@
 -- subrequests); elsewhere (timers, init_worker) the transport fails with a
 -- clear error before sending anything.
 -- @module tingting.transport.ngx
+local core = require "tingting.core"
+local errors = require "tingting.errors"
 local ngx = ngx
 local capture = ngx.location.capture
 local spawn, wait = ngx.thread.spawn, ngx.thread.wait
@@ -35,7 +37,7 @@ local get_phase = ngx.get_phase
 local ngx_sleep = ngx.sleep
 local concat, lower = table.concat, string.lower
 
-local _M = { _VERSION = "0.1.0" }
+local _M = { _VERSION = core.VERSION }
 local mt = { __index = _M }
 
 local METHODS = {
@@ -49,7 +51,7 @@ local SENT = { "Authorization", "Content-Type", "Accept", "User-Agent" }
 local DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
 local function invalid(field, message)
-  return require("tingting.call").invalid("transport.ngx", field, message)
+  return errors.invalid("transport.ngx", field, message)
 end
 
 local function fail(kind, message, sent)

@@ -1,18 +1,19 @@
---- The `tingting` command: parsing, sessions, output and exit codes. The
--- commands themselves are in `tingting.cli.commands` and `tingting.cli.campaigns`.
---
--- Exit codes: 0 ok; 1 API, server, network, timeout or decode failure;
--- 2 usage or validation error; 3 authentication (or not logged in);
--- 4 not found; 5 partial success (`campaigns add` with failed or invalid numbers).
+--- The `tingting` command: parsing, help, the context commands run with
+-- (session, output) and main. The commands themselves are in
+-- `tingting.cli.commands` and `tingting.cli.campaigns`; exit codes in
+-- `tingting.cli.exit`.
 -- @module tingting.cli
 local args = require "tingting.cli.args"
 local output = require "tingting.cli.output"
 local config = require "tingting.cli.config"
+local exit = require "tingting.cli.exit"
+local commands = require "tingting.cli.commands"
+local campaigns = require "tingting.cli.campaigns"
 
 local M = {}
 
-M.EXIT = { ok = 0, failure = 1, usage = 2, auth = 3, not_found = 4, partial = 5 }
-local EXIT = M.EXIT
+local EXIT = exit.codes
+local fail = exit.fail
 
 local DEFAULT_BASE_URL = "https://app.tingting.io"
 local NOT_LOGGED_IN = "not logged in: run `tingting login` or set TINGTING_EMAIL and TINGTING_PASSWORD"
@@ -27,28 +28,9 @@ M.GLOBAL_OPTIONS = {
   { name = "version", help = "print the version" },
 }
 
--- Exit codes by error kind (tingting.error).
-local KIND_EXIT = {
-  validation = EXIT.usage, auth = EXIT.auth, not_found = EXIT.not_found,
-}
-
-local Exit = {}
-Exit.__index = Exit
-
---- Stop the command with exit `code` and one line on stderr.
-function M.fail(code, message)
-  error(setmetatable({ code = code, message = message }, Exit), 0)
-end
-
 --- The message of a library error, without its "tingting: " prefix.
 local function err_text(err)
   return (tostring(err):gsub("^tingting: ", ""))
-end
-
---- The exit code for a library error.
-function M.exit_code(err)
-  if type(err) == "table" and err.kind then return KIND_EXIT[err.kind] or EXIT.failure end
-  return EXIT.failure
 end
 
 -- The command tree -------------------------------------------------------------
@@ -59,8 +41,8 @@ local function tree()
     usage = "tingting [--base-url URL] [--json] COMMAND ...",
     sub = {},
   }
-  require("tingting.cli.commands").register(root.sub)
-  require("tingting.cli.campaigns").register(root.sub)
+  commands.register(root.sub)
+  campaigns.register(root.sub)
   return root
 end
 
@@ -151,13 +133,13 @@ function Ctx:check(v, err)
     if type(err) == "table" and err.kind == "auth" and self.stored_login and not self.env_login then
       msg = msg .. " (run `tingting login`)"
     end
-    M.fail(M.exit_code(err), msg)
+    fail(exit.exit_code(err), msg)
   end
   return v
 end
 
 function Ctx:usage(message)
-  M.fail(EXIT.usage, message .. " (see `tingting " .. table.concat(self.path, " ") .. " --help`)")
+  fail(EXIT.usage, message .. " (see `tingting " .. table.concat(self.path, " ") .. " --help`)")
 end
 
 --- A positional or option value as a positive integer id.
@@ -175,7 +157,7 @@ end
 
 function Ctx:paths()
   local p, err = config.paths()
-  if not p then M.fail(EXIT.failure, err) end
+  if not p then fail(EXIT.failure, err) end
   return p
 end
 
@@ -231,7 +213,7 @@ function Ctx:session()
     end
   end
   if not opts.token_store and not opts.email then
-    M.fail(EXIT.auth, NOT_LOGGED_IN .. (other_host and (" (the stored session is for " .. conf.base_url .. ")") or ""))
+    fail(EXIT.auth, NOT_LOGGED_IN .. (other_host and (" (the stored session is for " .. conf.base_url .. ")") or ""))
   end
   self._session = self:check(tingting.session(opts))
   return self._session
@@ -261,7 +243,7 @@ local function run(argv)
   end
   if parsed.err then
     local where = "tingting" .. (#parsed.path > 0 and (" " .. table.concat(parsed.path, " ")) or "")
-    M.fail(EXIT.usage, parsed.err .. " (see `" .. where .. " --help`)")
+    fail(EXIT.usage, parsed.err .. " (see `" .. where .. " --help`)")
   end
   local ctx = setmetatable({
     opts = parsed.options, args = parsed.args, path = parsed.path,
@@ -282,13 +264,13 @@ function M.main(argv)
   local list = {}
   for i = 1, #(argv or {}) do list[i] = argv[i] end
   local ok, code = xpcall(function() return run(list) end, function(e)
-    if getmetatable(e) == Exit then return e end
+    if exit.is_stop(e) then return e end
     return { internal = tostring(e), trace = debug.traceback() }
   end)
   close_session()
   io.stdout:flush()
   if ok then return code end
-  if getmetatable(code) == Exit then
+  if exit.is_stop(code) then
     io.stderr:write("tingting: ", (code.message:gsub("^tingting: ", ""):gsub("\n", " ")), "\n")
     return code.code
   end

@@ -1,0 +1,37 @@
+--- Exit codes of the `tingting` command, and how a command stops with one.
+--
+-- 0 ok; 1 API, server, network, timeout or decode failure; 2 usage or
+-- validation error; 3 authentication (or not logged in); 4 not found;
+-- 5 partial success (`campaigns add` with failed or invalid numbers).
+-- @module tingting.cli.exit
+local M = {}
+
+M.codes = { ok = 0, failure = 1, usage = 2, auth = 3, not_found = 4, partial = 5 }
+local codes = M.codes
+
+-- Exit codes by error kind (tingting.error); any other kind is a failure.
+local KIND_EXIT = {
+  validation = codes.usage, auth = codes.auth, not_found = codes.not_found,
+}
+
+-- The metatable of what `fail` raises, to tell it from a bug.
+local Stop = {}
+Stop.__index = Stop
+
+--- Stop the command with exit `code` and one line on stderr.
+function M.fail(code, message)
+  error(setmetatable({ code = code, message = message }, Stop), 0)
+end
+
+--- Whether `e`, raised while a command ran, is a stop made by `fail`.
+function M.is_stop(e)
+  return getmetatable(e) == Stop
+end
+
+--- The exit code for a library error.
+function M.exit_code(err)
+  if type(err) == "table" and err.kind then return KIND_EXIT[err.kind] or codes.failure end
+  return codes.failure
+end
+
+return M
