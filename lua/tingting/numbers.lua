@@ -130,7 +130,9 @@ function M.each_csv(path, opts)
   if type(path) ~= "string" or path == "" or path:find("%z") then return csv_error("path: expected a file path") end
   if type(opts) ~= "table" then return csv_error("opts: expected a table") end
   for k in pairs(opts) do
-    if k ~= "number_column" then return csv_error(("opts: unknown option %s (expected number_column)"):format(tostring(k))) end
+    if k ~= "number_column" then
+      return csv_error(("opts: unknown option %s (expected number_column)"):format(tostring(k)))
+    end
   end
   local column = opts.number_column or "number"
   if type(column) ~= "string" then return csv_error("number_column: expected a string") end
@@ -173,12 +175,12 @@ function M.each_csv(path, opts)
     if failed then return nil, failed end
     if not f then return nil end
     while true do
-      local rec, at, bad_line = next_record()
+      local rec, at, at_line = next_record()
       if not rec then
         f:close()
         f = nil
         if at then
-          failed = select(2, csv_error(at, bad_line))
+          failed = select(2, csv_error(at, at_line))
           return nil, failed
         end
         return nil
