@@ -7,7 +7,7 @@ CFLAGS   ?= -O2 -g
 WARN      = -std=c99 -Wall -Wextra -Wpedantic -Werror=implicit-function-declaration
 PIC       = -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L
 LUA_INC  ?= /usr/include/lua$(LUA_VER)
-CURL_LIBS = -lcurl
+CURL_LIBS = -lcurl -lxlsxwriter
 SRCS      = $(wildcard csrc/*.c csrc/curl/*.c)
 HDRS      = $(wildcard csrc/*.h csrc/curl/*.h)
 BUILD     = build/lua$(LUA_VER)
@@ -16,7 +16,7 @@ EMU       = bin/tingting-emulator
 TEST_PORT ?= 18787
 BUSTED    = busted --lua=$(LUA)
 
-DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
+DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libxlsxwriter-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
            clang-14 libclang-rt-14-dev valgrind curl wrk

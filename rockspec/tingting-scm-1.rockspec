@@ -20,6 +20,7 @@ dependencies = {
 -- where a header check fails although the compiler finds it.
 external_dependencies = {
   CURL = { library = "curl" },
+  XLSXWRITER = { library = "xlsxwriter" },
 }
 build = {
   type = "builtin",
@@ -29,12 +30,13 @@ build = {
         "csrc/core.c", "csrc/compat.c", "csrc/util.c", "csrc/errors.c", "csrc/json.c",
         "csrc/endpoints.c", "csrc/validate.c", "csrc/arguments.c", "csrc/session.c",
         "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/fsutil.c", "csrc/crypto.c",
+        "csrc/xlsx.c", "csrc/numset.c",
         "csrc/curl/transport.c", "csrc/curl/request.c", "csrc/curl/xfer.c", "csrc/curl/finish.c",
         "csrc/curl/multi.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl" },
-      libdirs = { "$(CURL_LIBDIR)" },
+      libraries = { "curl", "xlsxwriter" },
+      libdirs = { "$(CURL_LIBDIR)", "$(XLSXWRITER_LIBDIR)" },
     },
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",

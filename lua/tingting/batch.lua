@@ -1,7 +1,14 @@
---- `c:add_numbers(list, opts)`: add many numbers to a campaign, concurrently,
--- each exactly once. The API adds one number per POST, and a POST whose answer
--- was lost may or may not have been processed; so every such ambiguous
--- failure is checked against the campaign's number list before it is retried.
+--- `c:add_numbers(source, opts)`: add many numbers to a campaign, concurrently,
+-- each exactly once, in memory bounded by the requests in flight rather than
+-- by the list. The API adds one number per POST, and a POST whose answer was
+-- lost may or may not have been processed; so every such ambiguous failure is
+-- checked against the campaign's number list before it is retried.
+--
+-- The source is a list, or an iterator returning a number string or a
+-- `{number=, available_tags=}` record per call and nil at the end (such as
+-- `tingting.numbers.each_csv(path)`). Records are read, validated, deduplicated
+-- and sent a window at a time (four times the concurrency); seen numbers are
+-- kept in a `core.numset` (8 bytes a slot), not in a table of strings.
 -- @module tingting.batch
 local core = require "tingting.core"
 local call = require "tingting.call"
@@ -10,125 +17,266 @@ local numbers = require "tingting.numbers"
 
 local M = {}
 
--- Validate and normalise the input; returns the unique records to send and
--- the invalid entries, never sending anything.
-local function prepare(c, list)
-  local usable = {}
-  for _, t in ipairs(c.usable_tags) do usable[t] = true end
-  local pending, invalid, seen, dups = {}, {}, {}, 0
-  for i, item in ipairs(list) do
-    local raw, tags = item, nil
-    if type(item) == "table" then raw, tags = item.number, item.available_tags end
-    local digits, why = numbers.normalize(raw)
-    if not digits then why = why.message end
-    if digits and tags ~= nil and type(tags) ~= "table" then
-      digits, why = nil, "available_tags: expected a table"
-    end
-    if digits and tags then
-      local names = {}
-      for k in pairs(tags) do
-        if not usable[k] then names[#names + 1] = tostring(k) end
-      end
-      if #names > 0 then
-        table.sort(names)
-        digits, why = nil, ("available_tags: %s not in the campaign's usable tags (%s)"):format(
-          table.concat(names, ", "), #c.usable_tags > 0 and table.concat(c.usable_tags, ", ") or "none")
-      end
-    end
-    if not digits then
-      invalid[#invalid + 1] = { input = item, reason = why, index = i }
-    elseif seen[digits] then
-      dups = dups + 1
-    else
-      seen[digits] = true
-      pending[#pending + 1] = { number = digits, available_tags = tags }
-    end
-  end
-  return pending, invalid, dups
-end
+M.MAX_CONCURRENCY = 64
+-- Each add's answer is a few hundred bytes: a batch item's answer larger than
+-- this is refused, so that a batch holds at most concurrency x this much.
+M.ITEM_MAX_BODY = 1024 * 1024
+-- Ambiguous failures wait for one look at the campaign's list; more than this
+-- many waiting triggers the look before the source is read on.
+local RECONCILE_AT = 1024
 
---- Add `list` (numbers, or records `{number=, available_tags=}`) to campaign `c`.
--- opts: `concurrency` (8), `skip_existing` (true), `on_progress(done, total)`,
--- `max_rounds` (session max_retries + 1).
--- @treturn table `{added=, skipped=, invalid={{input=, reason=}}, failed={{number=, err=}}, numbers={Number}}`
-function M.add_numbers(c, list, opts)
+local OPTIONS = {
+  concurrency = true, skip_existing = true, on_progress = true, on_result = true, keep = true, max_rounds = true,
+}
+
+local function check_opts(opts, is_list)
   if opts ~= nil and type(opts) ~= "table" then
     return errors.invalid("add_numbers", "opts", "expected a table (got " .. type(opts) .. ")")
   end
   opts = opts or {}
-  if type(list) ~= "table" then
-    return errors.invalid("add_numbers", "list", "expected a list of numbers or {number=, available_tags=} records")
+  for k in pairs(opts) do
+    if not OPTIONS[k] then
+      local names = {}
+      for name in pairs(OPTIONS) do names[#names + 1] = name end
+      table.sort(names)
+      return errors.invalid("add_numbers", "opts", ("unknown option %s (expected %s)"):format(
+        type(k) == "string" and k or tostring(k), table.concat(names, ", ")))
+    end
   end
   local concurrency = opts.concurrency or 8
-  -- bounded: t:many() raises (a programmer error) on a non-integer such as 1e300
-  if type(concurrency) ~= "number" or not (concurrency >= 1 and concurrency <= 1024)
+  if type(concurrency) ~= "number" or not (concurrency >= 1 and concurrency <= M.MAX_CONCURRENCY)
       or concurrency ~= math.floor(concurrency) then
-    return errors.invalid("add_numbers", "concurrency", "expected an integer from 1 to 1024")
+    return errors.invalid("add_numbers", "concurrency", ("expected an integer from 1 to %d"):format(M.MAX_CONCURRENCY))
   end
-  concurrency = math.floor(concurrency) -- an integer on 5.3+, for t:many()
-  if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
-    return errors.invalid("add_numbers", "on_progress", "expected a function(done, total)")
+  for _, name in ipairs { "on_progress", "on_result" } do
+    if opts[name] ~= nil and type(opts[name]) ~= "function" then
+      return errors.invalid("add_numbers", name, "expected a function")
+    end
   end
+  for _, name in ipairs { "keep", "skip_existing" } do
+    if opts[name] ~= nil and type(opts[name]) ~= "boolean" then
+      return errors.invalid("add_numbers", name, "expected a boolean")
+    end
+  end
+  local max_rounds = opts.max_rounds
+  if max_rounds ~= nil and (type(max_rounds) ~= "number" or max_rounds < 1 or max_rounds ~= math.floor(max_rounds)) then
+    return errors.invalid("add_numbers", "max_rounds", "expected a positive integer")
+  end
+  local keep = opts.keep
+  if keep == nil then keep = is_list end
+  return {
+    concurrency = math.floor(concurrency), -- an integer on 5.3+, for t:many()
+    skip_existing = opts.skip_existing ~= false, on_progress = opts.on_progress, on_result = opts.on_result,
+    keep = keep, max_rounds = max_rounds,
+  }
+end
+
+-- The reason a source item cannot be added, or its digits and tags.
+local function check_item(item, usable, usable_list)
+  local raw, tags = item, nil
+  if type(item) == "table" then raw, tags = item.number, item.available_tags end
+  local digits, why = numbers.normalize(raw)
+  if not digits then return nil, why.message end
+  if tags ~= nil and type(tags) ~= "table" then return nil, "available_tags: expected a table" end
+  if tags then
+    local names = {}
+    for k in pairs(tags) do
+      if not usable[k] then names[#names + 1] = tostring(k) end
+    end
+    if #names > 0 then
+      table.sort(names)
+      return nil, ("available_tags: %s not in the campaign's usable tags (%s)"):format(
+        table.concat(names, ", "), #usable_list > 0 and table.concat(usable_list, ", ") or "none")
+    end
+  end
+  return digits, tags
+end
+
+--- Add `source` (a list or an iterator of numbers or records
+-- `{number=, available_tags=}`) to campaign `c`.
+-- opts: `concurrency` (8, at most 64), `skip_existing` (true),
+-- `on_progress(done, total)` (total is nil for an iterator),
+-- `on_result(item, number_or_nil, err_or_nil)` with the source's own item
+-- (every outcome: added, failed, invalid; a skipped one has neither), `keep` (true for a list, false
+-- for an iterator: fill `numbers`), `max_rounds` (session max_retries + 1).
+-- @treturn table `{added=, skipped=, invalid={{input=, reason=, index=}}, failed={{number=, err=}},
+-- numbers={Number} (with keep), error=err (a source that failed part-way)}`
+function M.add_numbers(c, source, opts)
+  local is_list = type(source) == "table"
+  if not is_list and type(source) ~= "function" then
+    return errors.invalid("add_numbers", "list",
+      "expected a list or an iterator of numbers or {number=, available_tags=} records")
+  end
+  local o, oerr = check_opts(opts, is_list)
+  if not o then return nil, oerr end
   local s = core.session_of(c)
   core.check_open(s)
   local st = core.state(s)
-  local report = { added = 0, skipped = 0, invalid = {}, failed = {}, numbers = {} }
-  local pending, invalid, dups = prepare(c, list)
-  report.invalid, report.skipped = invalid, dups
+  local usable_list = c.usable_tags
+  local usable = {}
+  for _, t in ipairs(usable_list) do usable[t] = true end
+  local report = { added = 0, skipped = 0, invalid = {}, failed = {} }
+  if o.keep then report.numbers = {} end
+  local on_result, on_progress = o.on_result, o.on_progress
+  local max_rounds = o.max_rounds or (st.max_retries + 1)
 
+  -- the campaign's numbers as a set (and, for reconciliation, the Numbers
+  -- of the ones asked about)
   local existing
-  local function load_existing()
+  local function load_existing(wanted)
     local current, err = call.call(s, "campaign_numbers", { id = c.id })
     if not current then return nil, err end
-    existing = {}
-    for _, n in ipairs(current) do existing[n.number] = n end
-    return true
+    existing = core.numset(#current)
+    local found = {}
+    for i = 1, #current do
+      local n = current[i]
+      existing:add(n.number)
+      if wanted and wanted[n.number] then found[n.number] = n end
+    end
+    return found
   end
-  if opts.skip_existing ~= false then
+  if o.skip_existing then
     local ok, err = load_existing()
     if not ok then return nil, err end
-    local keep = {}
-    for _, rec in ipairs(pending) do
-      if existing[rec.number] then report.skipped = report.skipped + 1 else keep[#keep + 1] = rec end
-    end
-    pending = keep
   end
 
-  local total, done = #pending, 0
+  local seen = core.numset(is_list and #source or 0)
+  local done, total = 0, nil
+  local function outcome(rec, n, err)
+    if on_result then on_result(rec, n, err) end
+  end
   local function progress()
     done = done + 1
-    if opts.on_progress then opts.on_progress(done, total) end
+    if on_progress then on_progress(done, total) end
   end
-  local max_rounds = opts.max_rounds or (st.max_retries + 1)
-  local round = 0
-  while #pending > 0 do
-    round = round + 1
+  local function invalid(item, reason, index)
+    report.invalid[#report.invalid + 1] = { input = item, reason = reason, index = index }
+    if on_result then
+      outcome(item, nil, errors.validation { op = "add_numbers", field = "number", message = reason })
+    end
+  end
+  -- the record to send for source item `item`, or nil (invalid, duplicate, present)
+  local function admit(item, index)
+    local digits, tags = check_item(item, usable, usable_list)
+    if not digits then
+      invalid(item, tags, index)
+      return nil
+    end
+    local rec = { number = digits, available_tags = tags, tries = 0, item = item }
+    if not seen:add(digits) or (existing and existing:has(digits)) then
+      report.skipped = report.skipped + 1
+      outcome(item, nil, nil)
+      return nil
+    end
+    return rec
+  end
+
+  -- The next record to send: a list is validated whole first, so that
+  -- progress knows its total (its records are kept until sent); an
+  -- iterator is read as the window needs it.
+  local next_record
+  if is_list then
+    local recs = {}
+    for i = 1, #source do
+      local rec = admit(source[i], i)
+      if rec then recs[#recs + 1] = rec end
+    end
+    total = #recs
+    local i = 0
+    next_record = function()
+      i = i + 1
+      local rec = recs[i]
+      recs[i] = nil
+      return rec
+    end
+  else
+    local index, ended = 0, false
+    next_record = function()
+      while not ended do
+        local item, serr = source()
+        if item == nil then
+          if serr ~= nil then report.error = serr end
+          ended = true
+        else
+          index = index + 1
+          local rec = admit(item, index)
+          if rec then return rec end
+        end
+      end
+      return nil
+    end
+  end
+
+  local function fail(rec, err)
+    report.failed[#report.failed + 1] = { number = rec.number, err = err }
+    outcome(rec.item, nil, err)
+    progress()
+  end
+  local function added(rec, n)
+    report.added = report.added + 1
+    if report.numbers then report.numbers[#report.numbers + 1] = n end
+    outcome(rec.item, n, nil)
+    progress()
+  end
+
+  local window = o.concurrency * 4
+  local again, ambiguous, timed_out = {}, {}, false
+
+  -- Look for the ambiguous ones in the campaign: present means added; absent
+  -- goes back to be sent again; a list that cannot be read leaves them failed
+  -- (never resend blindly).
+  local function reconcile()
+    if #ambiguous == 0 then return end
+    -- A request we stopped waiting for may still be running on the server:
+    -- it would look absent now and be added twice. Give it as long again
+    -- as it had before looking (a drop or a 5xx has already finished).
+    if timed_out then call.sleep(st, st.timeout) end
+    local wanted = {}
+    for _, rec in ipairs(ambiguous) do wanted[rec.number] = true end
+    local found, lerr = load_existing(wanted)
+    for _, rec in ipairs(ambiguous) do
+      local n = found and found[rec.number]
+      if n then
+        added(rec, n)
+      elseif found then
+        again[#again + 1] = rec
+      else
+        rec.err = lerr
+        fail(rec, lerr)
+      end
+    end
+    ambiguous, timed_out = {}, false
+  end
+
+  -- One window: records to retry first, then new ones from the source.
+  local function send_window(recs)
     local authed, aerr = call.ensure_auth(s)
     if not authed then
-      for _, rec in ipairs(pending) do report.failed[#report.failed + 1] = { number = rec.number, err = aerr } end
-      break
+      for _, rec in ipairs(recs) do fail(rec, aerr) end
+      return
     end
-    local reqs, recs = {}, {}
-    for _, rec in ipairs(pending) do
+    local reqs = {}
+    local k = 0
+    for _, rec in ipairs(recs) do
       local req, berr = call.prepare(s, st, "add_number", { id = c.id, number = rec.number,
         available_tags = rec.available_tags })
       if req then
-        reqs[#reqs + 1], recs[#reqs + 1] = req, rec
+        req.max_body = M.ITEM_MAX_BODY
+        k = k + 1
+        reqs[k], recs[k] = req, rec
+        rec.tries = rec.tries + 1
       else
-        report.invalid[#report.invalid + 1] = { input = rec.number, reason = berr.message }
+        invalid(rec.item, berr.message, nil)
         progress()
       end
     end
-    local again, ambiguous, timed_out = {}, {}, false
-    call.many(st, reqs, concurrency, function(i, status, body, headers)
+    for i = k + 1, #recs do recs[i] = nil end
+    call.many(st, reqs, o.concurrency, function(i, status, body, headers)
       local rec = recs[i]
       local n, err = call.finish(s, reqs[i], status, body, headers)
-      if n then
-        report.added = report.added + 1
-        report.numbers[#report.numbers + 1] = n
-        progress()
-        return
-      end
+      reqs[i] = nil -- let the request (and its body) go as soon as it is done
+      if n then return added(rec, n) end
+      err.retryable = call.retryable(err, false)
       rec.err = err
       if err.status == 401 or err.kind == "rate_limited" or err.sent == false then
         again[#again + 1] = rec -- provably not processed
@@ -137,58 +285,57 @@ function M.add_numbers(c, list, opts)
         -- a 504 is a timeout too, of a gateway between us and the API
         if err.kind == "timeout" or err.status == 504 then timed_out = true end
       else
-        report.failed[#report.failed + 1] = { number = rec.number, err = err }
-        progress()
+        fail(rec, err)
       end
     end)
-    if #ambiguous > 0 then
-      -- A request we stopped waiting for may still be running on the server:
-      -- it would look absent now and be added twice. Give it as long again
-      -- as it had before looking (a drop or a 5xx has already finished).
-      if timed_out then call.sleep(st, st.timeout) end
-      local lok, lerr = load_existing()
-      for _, rec in ipairs(ambiguous) do
-        local n = lok and existing[rec.number]
-        if n then
-          report.added = report.added + 1
-          report.numbers[#report.numbers + 1] = n
-          progress()
-        elseif lok then
-          again[#again + 1] = rec
+  end
+
+  local round = 0
+  while true do
+    local batch = {}
+    -- the ones to try again, unless they have had their rounds
+    if #again > 0 then
+      local retry, wait, renew = {}, 0, false
+      for _, rec in ipairs(again) do
+        if rec.tries >= max_rounds then
+          fail(rec, rec.err)
         else
-          rec.err = lerr -- cannot tell whether it was added: report, never resend blindly
-          report.failed[#report.failed + 1] = { number = rec.number, err = lerr }
-          progress()
+          retry[#retry + 1] = rec
+          if rec.err and rec.err.retry_after then wait = math.max(wait, rec.err.retry_after) end
+          if rec.err and rec.err.status == 401 then renew = true end
         end
       end
-    end
-    if round >= max_rounds then
-      for _, rec in ipairs(again) do
-        report.failed[#report.failed + 1] = { number = rec.number, err = rec.err }
-        progress()
-      end
-      break
-    end
-    pending = again
-    if #pending > 0 then
-      local wait = 0
-      for _, rec in ipairs(pending) do
-        if rec.err and rec.err.retry_after then wait = math.max(wait, rec.err.retry_after) end
-      end
-      call.sleep(st, math.min(math.max(wait, call.backoff(round)), call.policy.retry_after_cap))
-      -- a 401 mid-batch means the token expired: renew once for all of them
-      for _, rec in ipairs(pending) do
-        if rec.err and rec.err.status == 401 then
+      again = {}
+      if #retry > 0 then
+        round = round + 1
+        call.sleep(st, math.min(math.max(wait, call.backoff(round)), call.policy.retry_after_cap))
+        -- a 401 mid-batch means the token expired: renew once for all of them
+        if renew then
           local rok, rerr = call.renew(s, st, st.access_token)
           if not rok then
-            for _, r in ipairs(pending) do report.failed[#report.failed + 1] = { number = r.number, err = rerr } end
-            pending = {}
+            for _, rec in ipairs(retry) do fail(rec, rerr) end
+            retry = {}
           end
-          break
         end
       end
+      for i = 1, math.min(#retry, window) do batch[i] = retry[i] end
+      for i = window + 1, #retry do again[#again + 1] = retry[i] end
+    end
+    while #batch < window do
+      local rec = next_record()
+      if not rec then break end
+      batch[#batch + 1] = rec
+    end
+    if #batch == 0 then
+      if #ambiguous == 0 then break end
+      reconcile()
+    else
+      send_window(batch)
+      if #ambiguous >= RECONCILE_AT then reconcile() end
     end
   end
+  seen:close()
+  if existing then existing:close() end
   return report
 end
 

@@ -33,7 +33,7 @@ local function record(text, pos, line)
       local buf, i = {}, pos + 1
       while true do
         local q = text:find('"', i, true)
-        if not q then return nil, ("line %d: unterminated quoted field"):format(line), line end
+        if not q then return nil, ("line %d: unterminated quoted field"):format(line), line, true end
         buf[#buf + 1] = text:sub(i, q - 1)
         if text:sub(q + 1, q + 1) == '"' then
           buf[#buf + 1] = '"'
@@ -68,62 +68,158 @@ local function record(text, pos, line)
   end
 end
 
---- Read a number file: a header row, a `number` column, every other column a
--- tag of that number (`tags_name` ...). A UTF-8 BOM and CRLF line ends are fine.
+-- A chunked reader of CSV records: `next()` -> fields, first line | nil at
+-- the end | nil, reason, line. Holds one chunk (64 KiB) and the record being
+-- read, whatever the file's size.
+local CHUNK = 65536
+local function records(f)
+  local buf, pos, line, eof = "", 1, 1, false
+  local function fill()
+    local more = f:read(CHUNK)
+    if more == nil then
+      eof = true
+      return false
+    end
+    buf = buf:sub(pos) .. more
+    pos = 1
+    return true
+  end
+  return function()
+    while true do
+      -- a record is complete when a line end follows it in the buffer (a
+      -- quoted field may hold line ends: record() tells) or the file ended
+      if not eof and (pos > #buf or not buf:find("\n", pos, true)) then
+        fill()
+      else
+        if pos > #buf then return nil end
+        local fields, nxt, bad_line, incomplete = record(buf, pos, line)
+        if not fields and not eof and incomplete then
+          -- an unterminated quote may only mean the record goes on in the next chunk
+          if not fill() then return nil, nxt, bad_line end
+        elseif not fields then
+          return nil, nxt, bad_line
+        elseif not eof and nxt > #buf and not buf:find("\n", nxt - 1, true) then
+          fill() -- the record may go on past the buffer: read it again whole
+        else
+          local start_line = line
+          local _, k = buf:sub(pos, nxt - 1):gsub("\n", "")
+          line = line + k
+          pos = nxt
+          if pos > CHUNK then
+            buf = buf:sub(pos)
+            pos = 1
+          end
+          return fields, start_line
+        end
+      end
+    end
+  end
+end
+
+--- An iterator over a number file's records, reading it a chunk at a time:
+-- a header row, a `number` column, every other column a tag of that number
+-- (`tags_name` ...). A UTF-8 BOM and CRLF line ends are fine. The header is
+-- read at once, so a missing file or a bad header fails here; a malformed
+-- line later ends the iteration with `nil, err` (and every call after it).
+-- @string path
+-- @tparam[opt] table opts `{number_column = "number"}`
+-- @treturn function|nil iterator of `{number=string, available_tags=table, line=int}`
+-- @treturn tingting.error a validation error; `err.line` is the line at fault
+function M.each_csv(path, opts)
+  opts = opts or {}
+  if type(path) ~= "string" or path == "" or path:find("%z") then return csv_error("path: expected a file path") end
+  if type(opts) ~= "table" then return csv_error("opts: expected a table") end
+  for k in pairs(opts) do
+    if k ~= "number_column" then
+      return csv_error(("opts: unknown option %s (expected number_column)"):format(tostring(k)))
+    end
+  end
+  local column = opts.number_column or "number"
+  if type(column) ~= "string" then return csv_error("number_column: expected a string") end
+  local f, oerr = io.open(path, "rb")
+  if not f then return csv_error("path: " .. oerr) end
+  -- a directory opens fine and fails on read
+  local first, rerr = f:read(3)
+  if first == nil and rerr then
+    f:close()
+    return csv_error("path: cannot read " .. path .. ": " .. tostring(rerr))
+  end
+  if first ~= "\239\187\191" then f:seek("set", 0) end
+  local next_record = records(f)
+  local header, fields, line, bad_line
+  repeat -- skip blank lines
+    fields, line, bad_line = next_record()
+  until not fields or not (#fields == 1 and fields[1] == "")
+  if not fields then
+    f:close()
+    if line then return csv_error(line, bad_line) end
+    return csv_error("line 1: the file is empty (expected a header row)", 1)
+  end
+  header = {}
+  for i, name in ipairs(fields) do
+    name = name:match("^%s*(.-)%s*$")
+    if name == "" then
+      f:close()
+      return csv_error(("line %d: column %d has no name"):format(line, i), line)
+    end
+    header[i] = name
+  end
+  local number_index
+  for i, name in ipairs(header) do if name == column then number_index = i end end
+  if not number_index then
+    f:close()
+    return csv_error(("line %d: no %q column in the header"):format(line, column), line)
+  end
+  local failed
+  return function()
+    if failed then return nil, failed end
+    if not f then return nil end
+    while true do
+      local rec, at, at_line = next_record()
+      if not rec then
+        f:close()
+        f = nil
+        if at then
+          failed = select(2, csv_error(at, at_line))
+          return nil, failed
+        end
+        return nil
+      end
+      if not (#rec == 1 and rec[1] == "") then
+        if #rec ~= #header then
+          f:close()
+          f = nil
+          failed = select(2, csv_error(("line %d: %d fields, the header has %d"):format(at, #rec, #header), at))
+          return nil, failed
+        end
+        local out = { number = rec[number_index], available_tags = {}, line = at }
+        for i, name in ipairs(header) do
+          if i ~= number_index and rec[i] ~= "" then out.available_tags[name] = rec[i] end
+        end
+        return out
+      end
+    end
+  end
+end
+
+--- Read a whole number file into a list (see `each_csv`, which reads one
+-- record at a time, for files too large to hold).
 -- @string path
 -- @tparam[opt] table opts `{number_column = "number"}`
 -- @treturn {{number=string, available_tags=table, line=int},...}|nil
 -- @treturn tingting.error a validation error; `err.line` is the line at fault
 function M.read_csv(path, opts)
-  opts = opts or {}
-  if type(path) ~= "string" then return csv_error("path: expected a file path") end
-  if path == "" or path:find("%z") then return csv_error("path: expected a file path") end
-  local f, oerr = io.open(path, "rb")
-  if not f then return csv_error("path: " .. oerr) end
-  -- a directory opens fine and fails on read
-  local text, rerr = f:read("*a") -- "*a": Lua 5.1 knows no "a"
-  f:close()
-  if not text then return csv_error("path: cannot read " .. path .. ": " .. tostring(rerr)) end
-  if text:sub(1, 3) == "\239\187\191" then text = text:sub(4) end
-  local column = opts.number_column or "number"
-  local pos, line, header = 1, 1, nil
+  local next_rec, err = M.each_csv(path, opts)
+  if not next_rec then return nil, err end
   local out = {}
-  while pos <= #text do
-    local start_line = line
-    local fields, nxt, bad_line = record(text, pos, line)
-    if not fields then return csv_error(nxt, bad_line) end
-    -- count the newlines consumed, quoted ones included
-    local _, k = text:sub(pos, nxt - 1):gsub("\n", "")
-    line = line + k
-    pos = nxt
-    if not (#fields == 1 and fields[1] == "") then -- skip blank lines
-      if not header then
-        header = {}
-        for i, name in ipairs(fields) do
-          name = name:match("^%s*(.-)%s*$")
-          if name == "" then return csv_error(("line %d: column %d has no name"):format(start_line, i), start_line) end
-          header[i] = name
-        end
-        local found
-        for i, name in ipairs(header) do if name == column then found = i end end
-        if not found then
-          return csv_error(("line %d: no %q column in the header"):format(start_line, column), start_line)
-        end
-        header.number_index = found
-      else
-        if #fields ~= #header then
-          return csv_error(("line %d: %d fields, the header has %d"):format(start_line, #fields, #header), start_line)
-        end
-        local rec = { number = fields[header.number_index], available_tags = {}, line = start_line }
-        for i, name in ipairs(header) do
-          if i ~= header.number_index and fields[i] ~= "" then rec.available_tags[name] = fields[i] end
-        end
-        out[#out + 1] = rec
-      end
+  while true do
+    local rec, rerr = next_rec()
+    if not rec then
+      if rerr then return nil, rerr end
+      return out
     end
+    out[#out + 1] = rec
   end
-  if not header then return csv_error("line 1: the file is empty (expected a header row)", 1) end
-  return out
 end
 
 return M

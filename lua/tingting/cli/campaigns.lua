@@ -155,6 +155,8 @@ local function add(ctx)
   if o.concurrency then concurrency = ctx:id(o.concurrency, "--concurrency") end
   local path = ctx.args[2]
   local id = ctx:id(ctx.args[1], "ID")
+  -- read whole, so that progress knows its total (the library's each_csv
+  -- streams a file of any size; keep = false spares the Number objects)
   local records, rerr = require("tingting.numbers").read_csv(path)
   if not records then exit.fail(EXIT.usage, path .. ": " .. rerr.message) end
   local c = ctx:check(ctx:session():campaign(id))
@@ -162,6 +164,7 @@ local function add(ctx)
   local progress, finish = require("tingting.cli.progress").new(io.stderr, tty)
   local report, err = c:add_numbers(records, {
     concurrency = concurrency, skip_existing = not o["no-skip-existing"], on_progress = progress,
+    keep = ctx.as_json == true,
   })
   finish()
   ctx:check(report, err)
@@ -174,7 +177,7 @@ local function add(ctx)
   local partial = #invalid > 0 or #failed > 0
   if ctx.as_json then
     local nums = {}
-    for i, n in ipairs(report.numbers) do nums[i] = core().fields(n) end
+    for i, n in ipairs(report.numbers or {}) do nums[i] = core().fields(n) end
     ctx:json { campaign_id = c.id, added = report.added, skipped = report.skipped,
       invalid = output.array(invalid), failed = output.array(failed), numbers = output.array(nums) }
   else
