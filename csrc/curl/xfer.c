@@ -320,7 +320,7 @@ static CURLcode build_form(lua_State *L, tt_xfer *x, int idx, int rewind, int *l
  * a form of files only) takes a fresh connection, on which libcurl never
  * replays. Idempotent requests keep libcurl's replay, which is what makes
  * keep-alive reliable. spec/curl_transport_spec.lua and
- * spec/09_retry_policy_spec.lua prove both cases against a server that
+ * spec/retry_policy_spec.lua prove both cases against a server that
  * processes the request and closes without answering. */
 CURLcode tt_xfer_setup(lua_State *L, tt_xfer *x, const tt_opts *o, int idx, int n, int copy_body) {
   CURL *e = x->easy;

@@ -1,4 +1,4 @@
--- Cases for spec/15_ngx_transport_spec.lua, run inside an nginx worker
+-- Cases for spec/ngx_transport_spec.lua, run inside an nginx worker
 -- (GET /case/<name>?args): the library over tingting.transport.ngx against
 -- the emulator. Each case returns a plain table, answered as JSON; the spec
 -- asserts on it and on the emulator's request log and state.

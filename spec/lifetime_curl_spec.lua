@@ -1,4 +1,4 @@
--- Lifetimes on the real transport (what spec/04 and spec/06 leave out):
+-- Lifetimes on the real transport (what spec/lifetime_spec.lua and spec/batch_spec.lua leave out):
 -- numbers, campaigns and sessions collected in any order, use after close of
 -- every object kind, a batch interrupted by an error in on_progress and run
 -- again, full collections during a curl multi run, and a session closed from

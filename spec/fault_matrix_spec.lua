@@ -6,7 +6,7 @@
 -- Each call runs on a fresh session (its own connection), so every request
 -- counted is one the Lua retry loop made: libcurl's own replay of an
 -- idempotent request on a reused connection that died is specified in
--- spec/09_retry_policy_spec.lua.
+-- spec/retry_policy_spec.lua.
 local tingting = require "tingting"
 local call = require "tingting.call"
 local emu = require "spec.helpers.emulator"
