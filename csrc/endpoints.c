@@ -1,4 +1,4 @@
-/* The endpoint table of shared/api/tingting-api.rst: one row per operation.
+/* The endpoint table of docs/api/legacy.rst: one row per operation.
  * Adding an endpoint is one row (and its fields). core.endpoints shows it
  * to Lua, which makes a method of every op. */
 #include "endpoints.h"

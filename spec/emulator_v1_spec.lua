@@ -1,4 +1,4 @@
--- The emulator's v1 face (shared/api/tingting-v1.md): accounts and credentials, account
+-- The emulator's v1 face (docs/api/v1.md): accounts and credentials, account
 -- information, campaigns and their list, one state with the legacy face, the admin
 -- additions and faults on v1 paths. HTTP only. Contacts, runs, reports and OTP:
 -- emulator_v1_contacts_spec.lua.

@@ -43,7 +43,7 @@ local NO_BODY = { release_number = true }
 -- Ops that change what the next call needs: a fresh campaign, number and sids per fault.
 local CONSUMES = { delete_campaign = true, delete_number = true, buy_number = true, release_number = true }
 
--- What DESIGN.md §3 promises for `op` under fault `f`.
+-- What docs/design.md promises for `op` under fault `f`.
 local function expected(ep, f)
   local kind, may_retry
   if f.kind == "status" then

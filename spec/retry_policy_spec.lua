@@ -1,4 +1,4 @@
--- The retry policy of DESIGN.md §3, one spec per row of the policy:
+-- The retry policy of docs/design.md, one spec per row of the policy:
 -- which ops are idempotent, which failures are retried for which ops, backoff
 -- with jitter and its cap, Retry-After (honoured, capped), max_retries and
 -- err.sent. The rows run against call.retryable / call.backoff and through

@@ -11,7 +11,7 @@ local hooks = require "tingting.hooks"
 
 local M = {}
 
--- The retry policy of DESIGN.md §3, as data.
+-- The retry policy of docs/design.md, as data.
 M.policy = {
   -- statuses worth another try for idempotent operations
   retry_status = { [429] = true, [500] = true, [502] = true, [503] = true, [504] = true },

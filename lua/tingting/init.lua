@@ -57,7 +57,7 @@ tingting.transport = setmetatable({
   end,
 })
 
---- Create a session. See DESIGN.md §3 for the options.
+--- Create a session. See docs/design.md for the options.
 -- @treturn tingting.session|nil
 -- @treturn tingting.error
 function tingting.session(opts)

@@ -1,4 +1,4 @@
---- The options of `tingting.session` (DESIGN.md §3), checked before
+--- The options of `tingting.session` (docs/design.md), checked before
 -- anything is made of them: the first one at fault is a validation error
 -- (op "session") naming it.
 -- @module tingting.options

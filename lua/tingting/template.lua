@@ -5,7 +5,7 @@ local errors = require "tingting.errors"
 
 local M = {}
 
--- Hostile input is a validation error, not a raise (DESIGN.md §3): the
+-- Hostile input is a validation error, not a raise (docs/design.md): the
 -- error of the arguments, if any. `msg` must be a string; `v`, the optional
 -- argument `field`, a table (`what` says of what).
 local function bad_input(msg, field, v, what)

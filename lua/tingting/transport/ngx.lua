@@ -183,7 +183,7 @@ local function write_sink(path, data)
   return true
 end
 
---- Perform request table `req` (DESIGN.md §2): `status, body, headers`, or
+--- Perform request table `req` (docs/design.md): `status, body, headers`, or
 -- `nil, {kind = "network"|"timeout", message =, sent =}`.
 function _M.request(self, req)
   local phase = get_phase()

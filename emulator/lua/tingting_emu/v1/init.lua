@@ -1,4 +1,4 @@
--- The v1 dialect (shared/api/tingting-v1.md) under /api/v1/: its own routing table,
+-- The v1 dialect (docs/api/v1.md) under /api/v1/: its own routing table,
 -- authentication (API token, access JWT or cookie) and DRF-shaped errors, over the same
 -- state as the legacy face. The entry point hands it every path under /api/v1/, so the
 -- legacy routes are not slowed by these patterns.
