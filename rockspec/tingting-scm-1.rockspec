@@ -48,6 +48,7 @@ build = {
     ["tingting.template"] = "lua/tingting/template.lua",
     ["tingting.numbers"] = "lua/tingting/numbers.lua",
     ["tingting.batch"] = "lua/tingting/batch.lua",
+    ["tingting.upload"] = "lua/tingting/upload.lua",
     ["tingting.store"] = "lua/tingting/store.lua",
     ["tingting.otp"] = "lua/tingting/otp.lua",
     ["tingting.transport.ngx"] = "lua/tingting/transport/ngx.lua",

@@ -15,6 +15,7 @@ local auth = require "tingting.auth"
 local errors = require "tingting.errors"
 local template = require "tingting.template"
 local batch = require "tingting.batch"
+local upload = require "tingting.upload"
 local numbers = require "tingting.numbers"
 local store = require "tingting.store"
 local options = require "tingting.options"
@@ -128,7 +129,20 @@ function S.available_numbers(s) return call.call(s, "available_numbers") end
 function S.buy_number(s, sid) return call.call(s, "buy_number", { phone_sid = sid }) end
 function S.release_number(s, sid) return call.call(s, "release_number", { phone_sid = sid }) end
 function S.campaign(s, id) return call.call(s, "campaign", { id = id }) end
-function S.create_campaign(s, args) return call.call(s, "create_campaign", args) end
+--- Create a campaign. `send_to_number_file` may be a path, or a list or an
+-- iterator of numbers or `{number=, available_tags=}` records, which is
+-- written to a temporary .xlsx (removed afterwards) and uploaded.
+function S.create_campaign(s, args)
+  local source = type(args) == "table" and args.send_to_number_file
+  if source == nil or type(source) == "string" then return call.call(s, "create_campaign", args) end
+  core.check_open(s)
+  return upload.with_file(source, { op = "create_campaign", field = "send_to_number_file" }, function(path)
+    local copy = {}
+    for k, v in pairs(args) do copy[k] = v end
+    copy.send_to_number_file = path
+    return call.call(s, "create_campaign", copy)
+  end)
+end
 function S.number(s, id) return call.call(s, "number", { id = id }) end
 function S.report_summary(s) return call.call(s, "report_summary") end
 function S.test_voice(s, args) return call.call(s, "test_voice", args) end
