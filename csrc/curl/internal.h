@@ -39,6 +39,7 @@ typedef struct tt_reqv {
   int form;                 /* has a form */
   int ctype;                /* the headers set Content-Type */
   double timeout, connect_timeout; /* 0 when the table does not say */
+  size_t max_body;          /* 0 when the table does not say */
   tt_buf *lines;            /* receives "Name: value\0" per header */
 } tt_reqv;
 
@@ -65,7 +66,8 @@ typedef struct tt_xfer {
   tt_src body;
   tt_buf data;          /* answer body kept in memory */
   tt_buf head;          /* header lines of the latest response */
-  size_t max_body;
+  size_t max_body;      /* the answer's cap, in memory or in the sink */
+  size_t written;       /* bytes written to the sink */
   char *sink;           /* copy of req.sink (malloc'd, also holds part) */
   char *part;           /* sink .. ".part", NULL without sink */
   FILE *file;           /* open .part while a 2xx body streams to it */

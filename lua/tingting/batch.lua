@@ -261,7 +261,7 @@ function M.add_numbers(c, source, opts)
       local req, berr = call.prepare(s, st, "add_number", { id = c.id, number = rec.number,
         available_tags = rec.available_tags })
       if req then
-        req.max_body = M.ITEM_MAX_BODY
+        req.max_body = math.min(M.ITEM_MAX_BODY, st.max_body)
         k = k + 1
         reqs[k], recs[k] = req, rec
         rec.tries = rec.tries + 1

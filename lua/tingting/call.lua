@@ -165,7 +165,8 @@ function M.prepare(s, st, op, args)
   return req
 end
 
---- Call operation `op` on session `s`; `opts.sink` streams a download to a file.
+--- Call operation `op` on session `s`; `opts.sink` streams a download to a
+-- file, `opts.max_body` caps the answer (else the session's max_body).
 function M.call(s, op, args, opts)
   core.check_open(s)
   local st = core.state(s)
@@ -181,7 +182,10 @@ function M.call(s, op, args, opts)
     end
     auth.authorize(st, req)
   end
-  if opts and opts.sink then req.sink = opts.sink end
+  if opts then
+    if opts.sink then req.sink = opts.sink end
+    if opts.max_body then req.max_body = opts.max_body end
+  end
   local sent_token = st.access_token
   local res, meta = M.perform(s, st, req)
   if res == nil and ep.auth and meta.status == 401 and (st.refresh_token or st.email) then

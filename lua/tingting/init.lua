@@ -45,6 +45,13 @@ local function curl_transport(opts)
   return nil, errors.validation { op = "transport", field = field, message = msg }
 end
 
+--- The largest answer a session takes by default (session option
+-- `max_body`): 64 MiB. A larger one is a `decode` error, not retried.
+tingting.MAX_BODY = 64 * 1024 * 1024
+--- The largest report `c:report(path)` writes by default (`max_bytes`): 1 GiB,
+-- room for a million-row campaign.
+tingting.MAX_REPORT = 1024 * 1024 * 1024
+
 tingting.transport = setmetatable({
   curl = curl_transport,
 }, {
@@ -76,6 +83,7 @@ function tingting.session(opts)
   local st = {
     base_url = base, email = opts.email, password = opts.password,
     timeout = opts.timeout or 30, connect_timeout = opts.connect_timeout or 10,
+    max_body = opts.max_body or tingting.MAX_BODY,
     max_retries = opts.max_retries or 2, transport = transport, owns_transport = owns,
     on_tokens = opts.on_tokens, on_log = opts.on_log, token_store = opts.token_store,
   }
@@ -133,7 +141,7 @@ function S.campaign(s, id) return call.call(s, "campaign", { id = id }) end
 -- iterator of numbers or `{number=, available_tags=}` records, which is
 -- written to a temporary .xlsx (removed afterwards) and uploaded.
 function S.create_campaign(s, args)
-  local source = type(args) == "table" and args.send_to_number_file
+  local source = type(args) == "table" and args.send_to_number_file or nil
   if source == nil or type(source) == "string" then return call.call(s, "create_campaign", args) end
   core.check_open(s)
   return upload.with_file(source, { op = "create_campaign", field = "send_to_number_file" }, function(path)
@@ -242,7 +250,16 @@ end
 function C.add_numbers(c, list, opts) return batch.add_numbers(c, list, opts) end
 
 --- The campaign's report: its bytes, or `true` once written to `path`.
-function C.report(c, path)
+function C.report(c, path, opts)
+  if opts ~= nil and type(opts) ~= "table" then return errors.invalid("report", "opts", "expected a table") end
+  opts = opts or {}
+  for k in pairs(opts) do
+    if k ~= "max_bytes" then return errors.invalid("report", tostring(k), "unknown option (expected max_bytes)") end
+  end
+  local max_bytes = opts.max_bytes or tingting.MAX_REPORT
+  if type(max_bytes) ~= "number" or max_bytes < 1 or max_bytes ~= math.floor(max_bytes) or max_bytes > 2 ^ 53 then
+    return errors.invalid("report", "max_bytes", "expected a positive whole number of bytes")
+  end
   if path ~= nil then
     if type(path) ~= "string" or path == "" or path:find("%z") then
       return errors.invalid("report", "path", "expected a file path")
@@ -259,7 +276,9 @@ function C.report(c, path)
     end
     probe:close()
   end
-  local res, err = call.call(core.session_of(c), "report", { campaign_id = c.id }, { sink = path })
+  -- in memory, the session's max_body caps it as any answer; to a file, max_bytes
+  local res, err = call.call(core.session_of(c), "report", { campaign_id = c.id },
+    { sink = path, max_body = path and max_bytes or math.min(max_bytes, core.state(core.session_of(c)).max_body) })
   if res == nil then return nil, err end
   if path ~= nil then return true end
   return res

@@ -147,6 +147,10 @@ local function handle_api(method, uri, path)
     log_request(entry, res.status)
     return send(res)
   end
+  if rule and (rule.kind == "huge" or rule.kind == "endless") then
+    log_request(entry, 200)
+    return faults.stream(rule)
+  end
   if rule and rule.kind == "delay" then ngx.sleep(rule.delay_ms / 1000) end
   local res = protect(process, method, path)
   latency()
