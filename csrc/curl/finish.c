@@ -129,6 +129,8 @@ static CURLcode finish_sink(tt_xfer *x) {
 /* Pushes `status, body, headers` (returns 3) or `nil, err` (returns 2) and
  * releases what the request held. */
 int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc) {
+  long made = 0;
+  if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &made) == CURLE_OK) x->connects += made;
   long status = 0;
   int sunk = 0, nres;
   if (rc == CURLE_OK) curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);

@@ -48,6 +48,7 @@ typedef struct tt_opts {
   double timeout, connect_timeout; /* seconds */
   size_t max_body;
   int insecure;
+  int http2;                       /* offer h2 over https, multiplex t:many() */
   char *ca_file, *user_agent;      /* malloc'd; NULL = none / default */
 } tt_opts;
 
@@ -68,6 +69,7 @@ typedef struct tt_xfer {
   tt_buf head;          /* header lines of the latest response */
   size_t max_body;      /* the answer's cap, in memory or in the sink */
   size_t written;       /* bytes written to the sink */
+  long connects;        /* connections this handle opened, over its life */
   char *sink;           /* copy of req.sink (malloc'd, also holds part) */
   char *part;           /* sink .. ".part", NULL without sink */
   FILE *file;           /* open .part while a 2xx body streams to it */

@@ -147,6 +147,11 @@ CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o) {
   SET(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
   if (o->ca_file != NULL) SET(CURLOPT_CAINFO, o->ca_file);
   SET(CURLOPT_USERAGENT, o->user_agent);
+  /* h2 where the server offers it over TLS (ALPN), else HTTP/1.1; a transfer
+   * of a batch waits for a connection that may multiplex rather than open
+   * its own. Plain http stays HTTP/1.1 (no h2c upgrade dance). */
+  SET(CURLOPT_HTTP_VERSION, o->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
+  SET(CURLOPT_PIPEWAIT, o->http2 ? 1L : 0L);
   SET(CURLOPT_WRITEFUNCTION, on_write);
   SET(CURLOPT_WRITEDATA, x);
   SET(CURLOPT_HEADERFUNCTION, on_header);

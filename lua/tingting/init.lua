@@ -76,7 +76,7 @@ function tingting.session(opts)
   if transport == nil then
     transport = core.curl {
       timeout = opts.timeout, connect_timeout = opts.connect_timeout, ca_file = opts.ca_file,
-      insecure = opts.insecure, user_agent = opts.user_agent,
+      insecure = opts.insecure, user_agent = opts.user_agent, http2 = opts.http2 ~= false,
     }
     owns = true
   end

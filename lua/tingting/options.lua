@@ -15,7 +15,7 @@ local OPTIONS = {
   timeout = "number", connect_timeout = "number", max_retries = "number", max_body = "number",
   transport = "any", ca_file = "string", insecure = "boolean", user_agent = "string",
   on_tokens = "function", token_store = "any", on_log = "function",
-  allow_insecure_http = "boolean",
+  allow_insecure_http = "boolean", http2 = "boolean",
 }
 
 local function verror(field, message) return errors.invalid("session", field, message) end
