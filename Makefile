@@ -122,7 +122,8 @@ bench: deps bench-deps build build-5.1 build/bench/bare_curl
 	  $(LUA) bench/add_numbers.lua 20000 20; echo; \
 	  $(LUA) bench/add_numbers.lua 2000 0; echo; \
 	  $(LUA) bench/add_numbers.lua 20000 0; echo; \
-	  $(LUA) bench/openresty.lua 10 50; echo '```'; \
+	  $(LUA) bench/openresty.lua 10 50; echo; \
+	  BENCH_BASE=$$tls BENCH_CA=$$ca $(LUA) bench/scale.lua 1000000; echo '```'; \
 	} | tee bench/results.md
 
 docs:

@@ -172,7 +172,7 @@ local ROUTES = {
         local seen, distinct = {}, 0
         for _, nid in ipairs(c.numbers) do
           local n = state.numbers[nid]
-          local key = n and tostring(n.number)
+          local key = n and (n.digits or tostring(n.number))
           if key and not seen[key] then
             seen[key] = true
             distinct = distinct + 1
