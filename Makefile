@@ -8,6 +8,8 @@ WARN      = -std=c99 -Wall -Wextra -Wpedantic -Werror=implicit-function-declarat
 PIC       = -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L
 LUA_INC  ?= /usr/include/lua$(LUA_VER)
 CURL_LIBS = -lcurl
+# http-parser: the cosocket transport's response parser (csrc/http.c)
+HTTP_LIBS = -lhttp_parser
 SRCS      = $(wildcard csrc/*.c)
 HDRS      = $(wildcard csrc/*.h)
 BUILD     = build/lua$(LUA_VER)
@@ -16,7 +18,7 @@ EMU       = bin/tingting-emulator
 TEST_PORT ?= 18787
 BUSTED    = busted --lua=$(LUA)
 
-DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
+DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libhttp-parser-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
            clang-14 libclang-rt-14-dev valgrind curl wrk
@@ -42,7 +44,7 @@ build: $(CORE)
 
 $(CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS) $(HTTP_LIBS)
 
 # The same sources for LuaJIT 2.1 (Lua 5.1 ABI), as loaded by nginx's Lua module,
 # and for Lua 5.3.
@@ -182,13 +184,13 @@ SAN_PORT  ?= 18791
 
 $(SAN_CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS) $(HTTP_LIBS)
 
 # The same sources for LuaJIT, loaded by nginx with the ASan runtime preloaded.
 SAN_CORE51 = build/asan-ngx/lua5.1/tingting/core.so
 $(SAN_CORE51): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(CURL_LIBS) $(HTTP_LIBS)
 
 # The whole suite on the ASan+UBSan core, then a leak pass on spec/memcheck.lua,
 # then the #openresty specs with nginx running the LuaJIT build of the core
@@ -238,7 +240,7 @@ FUZZ_BINS  = $(FUZZERS:%=build/fuzz/fuzz_%)
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/harness.c fuzz/harness.h $(SRCS) $(HDRS)
 	@mkdir -p build/fuzz
-	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(CURL_LIBS)
+	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(CURL_LIBS) $(HTTP_LIBS)
 
 fuzz: deps $(FUZZ_BINS)
 	@set -e; mkdir -p build/fuzz/artifacts; \

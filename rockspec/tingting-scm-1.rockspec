@@ -17,9 +17,12 @@ dependencies = {
   "lua-cjson",
 }
 -- The library only: on Debian curl.h lives under /usr/include/<triplet>,
--- where a header check fails although the compiler finds it.
+-- where a header check fails although the compiler finds it. HTTP_PARSER:
+-- nodejs/http-parser 2.9 (Debian: libhttp-parser-dev), the cosocket
+-- transport's response parser, checked the same way.
 external_dependencies = {
   CURL = { library = "curl" },
+  HTTP_PARSER = { library = "http_parser" },
 }
 build = {
   type = "builtin",
@@ -29,11 +32,11 @@ build = {
         "csrc/core.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
         "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/json.c",
         "csrc/fsutil.c", "csrc/crypto.c", "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
-        "csrc/curl_finish.c",
+        "csrc/curl_finish.c", "csrc/http.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl" },
-      libdirs = { "$(CURL_LIBDIR)" },
+      libraries = { "curl", "http_parser" },
+      libdirs = { "$(CURL_LIBDIR)", "$(HTTP_PARSER_LIBDIR)" },
     },
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",
@@ -43,6 +46,7 @@ build = {
     ["tingting.store"] = "lua/tingting/store.lua",
     ["tingting.otp"] = "lua/tingting/otp.lua",
     ["tingting.transport.ngx"] = "lua/tingting/transport/ngx.lua",
+    ["tingting.transport.cosocket"] = "lua/tingting/transport/cosocket.lua",
     ["tingting.cli"] = "lua/tingting/cli.lua",
     ["tingting.cli.args"] = "lua/tingting/cli/args.lua",
     ["tingting.cli.output"] = "lua/tingting/cli/output.lua",
