@@ -21,6 +21,9 @@ files["spec/ngx"] = { std = "ngx_lua+ngx_handlers" }
 files["emulator"] = { std = "ngx_lua" }
 files["examples/openresty"] = { std = "ngx_lua+ngx_handlers" }
 files["lua/tingting/transport/ngx.lua"] = { std = "ngx_lua+ngx_handlers" }
+files["lua/tingting/transport/cosocket.lua"] = { std = "ngx_lua" }
+-- chooses the cosocket transport when it runs inside nginx
+files["lua/tingting/init.lua"] = { read_globals = { "ngx" } }
 -- plain Lua that looks for ngx.now when it runs inside nginx
 files["lua/tingting/call.lua"] = { read_globals = { "ngx" } }
 files["lua/tingting/store.lua"] = { read_globals = { "ngx" } }

@@ -7,8 +7,10 @@
 -- nginx.conf): TINGTING_BASE_URL, TINGTING_EMAIL, TINGTING_PASSWORD,
 -- TINGTING_OTP_SECRET, and OTP_TTL, OTP_LENGTH, OTP_MAX_ATTEMPTS,
 -- OTP_RESEND_AFTER, OTP_MAX_SENDS, OTP_VIA for the flow.
--- TINGTING_TRANSPORT=curl uses the blocking libcurl transport instead of
--- subrequests: only to measure what that costs (make bench).
+-- The API is called over cosockets (tingting.transport.cosocket, the default
+-- inside nginx). TINGTING_TRANSPORT=ngx uses subrequests to the /_tingting/
+-- location instead, and TINGTING_TRANSPORT=curl the blocking libcurl
+-- transport: only to compare them (make bench).
 local cjson = require "cjson.safe"
 local tingting = require "tingting"
 local otp = require "tingting.otp"
@@ -40,8 +42,13 @@ local function get_flow()
   if flow or setup_err then return flow, setup_err end
   local store = assert(tingting.store.shared_dict(ngx.shared.tingting))
   local transport
-  if os.getenv("TINGTING_TRANSPORT") ~= "curl" then
+  local which = os.getenv("TINGTING_TRANSPORT")
+  if which == "ngx" then
     transport = assert(tingting.transport.ngx { location = "/_tingting" })
+  elseif which == "curl" then
+    transport = assert(tingting.transport.curl())
+  else
+    transport = assert(tingting.transport.cosocket { pool_size = 32, keepalive_timeout = 60 })
   end
   local s, err = tingting.session {
     email = os.getenv("TINGTING_EMAIL"), password = os.getenv("TINGTING_PASSWORD"),
