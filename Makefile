@@ -53,8 +53,9 @@ build-5.1:
 build-5.3:
 	$(MAKE) build LUA_VER=5.3
 
-# The sans-IO specs (core, numbers, crypto, JSON) on Lua 5.3, 5.1 and LuaJIT.
-COMPAT_SPECS = spec/01_core_spec.lua spec/05_numbers_spec.lua spec/16_crypto_spec.lua spec/18_json_spec.lua
+# The sans-IO specs (core, numbers, crypto, JSON, HTTP answers) on Lua 5.3, 5.1 and LuaJIT.
+COMPAT_SPECS = spec/01_core_spec.lua spec/05_numbers_spec.lua spec/16_crypto_spec.lua spec/18_json_spec.lua \
+               spec/19_http_parser_spec.lua
 test-compat: build-5.1 build-5.3
 	@for v in lua5.3:5.3 lua5.1:5.1 luajit:5.1; do \
 	  busted --lua=$${v%%:*} --cpath="./build/lua$${v##*:}/?.so" -o TAP $(COMPAT_SPECS) >build/compat.log 2>&1 || \
@@ -62,7 +63,7 @@ test-compat: build-5.1 build-5.3
 	  echo "test-compat: $${v%%:*}: $$(grep -c '^ok' build/compat.log) passed"; \
 	done
 
-# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone).
+# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone, http).
 TEST_FUZZ_TIME ?= 5
 test: deps build build-5.1 test-compat lint rock-check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(TEST_FUZZ_TIME)
@@ -231,7 +232,7 @@ test-valgrind: deps build
 # ASan + UBSan, cjson loaded from the system. New inputs go to build/fuzz/corpus,
 # crashes to build/fuzz/artifacts; fuzz/corpus/<name>/ holds the seeds and the
 # regression inputs of every bug found. `make fuzz` runs each FUZZ_TIME seconds.
-FUZZERS    = parse build template phone
+FUZZERS    = parse build template phone http
 FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
              -fno-omit-frame-pointer -std=c99 -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) \
              -DTT_REPO='"$(CURDIR)"'

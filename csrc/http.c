@@ -32,12 +32,15 @@ typedef struct hbuf {
 
 typedef struct tt_http {
   http_parser p;
-  hbuf head;            /* final answer: "name\0value\0" per header line */
+  hbuf head;            /* final answer: per header line, a size_t and the
+                         * name's bytes, a size_t and the value's (values may
+                         * hold any byte, NUL included) */
   hbuf trail;           /* trailers of a chunked body, the same way */
   hbuf body;            /* kept body, or the part not yet taken when streaming */
   size_t max_body;
   size_t head_bytes;    /* status line and header bytes, against the cap */
   int field;            /* 0: no header yet, 1: in a name, 2: in a value */
+  size_t lenpos;        /* where the length of that name or value goes */
   int status;           /* final status, 0 until its headers are complete */
   int sink;             /* 2xx bodies stream: take() drains them, no cap */
   int streaming;        /* this answer's body streams */
@@ -94,14 +97,29 @@ static int count_head(tt_http *h, size_t n) {
   return 0;
 }
 
+/* Starts a name or a value: room for its length, filled in by close_part. */
+static int open_part(tt_http *h, hbuf *b) {
+  size_t zero = 0;
+  h->lenpos = b->len;
+  if (buf_add(b, (const char *)&zero, sizeof zero) != 0) {
+    h->fail = FAIL_OOM, h->code = "oom";
+    return -1;
+  }
+  return 0;
+}
+
+static void close_part(tt_http *h, hbuf *b) {
+  size_t len = b->len - h->lenpos - sizeof len;
+  memcpy(b->p + h->lenpos, &len, sizeof len);
+}
+
 /* Ends the header line being read: a name gets its (empty) value. */
 static int end_line(tt_http *h) {
   hbuf *b = header_target(h);
   int rc = 0;
-  if (h->field == 1) rc = buf_add(b, "\0\0", 2);
-  else if (h->field == 2) rc = buf_add(b, "", 1);
+  if (h->field != 0) close_part(h, b);
+  if (h->field == 1 && (rc = open_part(h, b)) == 0) close_part(h, b);
   h->field = 0;
-  if (rc != 0) h->fail = FAIL_OOM, h->code = "oom";
   return rc;
 }
 
@@ -123,7 +141,11 @@ static int on_header_field(http_parser *p, const char *at, size_t n) {
   hbuf *b = header_target(h);
   size_t i, start;
   if (count_head(h, n) != 0) return -1;
-  if (h->field == 2 && end_line(h) != 0) return -1;
+  if (h->field != 1) {
+    if (h->field == 2) close_part(h, b);
+    if (open_part(h, b) != 0) return -1;
+    h->field = 1;
+  }
   start = b->len;
   if (buf_add(b, at, n) != 0) {
     h->fail = FAIL_OOM, h->code = "oom";
@@ -131,7 +153,6 @@ static int on_header_field(http_parser *p, const char *at, size_t n) {
   }
   for (i = start; i < b->len; i++)
     if (b->p[i] >= 'A' && b->p[i] <= 'Z') b->p[i] = (char)(b->p[i] + 32);
-  h->field = 1;
   return 0;
 }
 
@@ -139,15 +160,17 @@ static int on_header_value(http_parser *p, const char *at, size_t n) {
   tt_http *h = p->data;
   hbuf *b = header_target(h);
   if (count_head(h, n) != 0) return -1;
-  if (h->field == 1 && buf_add(b, "", 1) != 0) {
-    h->fail = FAIL_OOM, h->code = "oom";
-    return -1;
+  if (h->field != 2) {
+    if (h->field == 1) close_part(h, b);
+    else if (open_part(h, b) != 0) return -1; /* a value without a name: an empty one */
+    else close_part(h, b);
+    if (open_part(h, b) != 0) return -1;
+    h->field = 2;
   }
   if (buf_add(b, at, n) != 0) {
     h->fail = FAIL_OOM, h->code = "oom";
     return -1;
   }
-  h->field = 2;
   return 0;
 }
 
@@ -276,12 +299,15 @@ static void push_fields(lua_State *L, const hbuf *b) {
   int t;
   lua_createtable(L, 0, 8);
   t = lua_gettop(L);
-  while (p != NULL && p < end) {
-    const char *name = p, *v, *ve;
-    size_t nlen = strlen(name);
-    v = name + nlen + 1;
-    ve = v + strlen(v);
-    p = ve + 1;
+  while (p != NULL && (size_t)(end - p) >= 2 * sizeof(size_t)) {
+    const char *name, *v, *ve;
+    size_t nlen, vlen;
+    memcpy(&nlen, p, sizeof nlen);
+    name = p + sizeof nlen;
+    memcpy(&vlen, name + nlen, sizeof vlen);
+    v = name + nlen + sizeof vlen;
+    ve = v + vlen;
+    p = ve;
     while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
     if (nlen == 0) continue;
     lua_pushlstring(L, name, nlen);
