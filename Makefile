@@ -18,7 +18,7 @@ EMU       = bin/tingting-emulator
 TEST_PORT ?= 18787
 BUSTED    = busted --lua=$(LUA)
 
-DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libhttp-parser-dev \
+DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libhttp-parser-dev ca-certificates \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
            clang-14 libclang-rt-14-dev valgrind curl wrk

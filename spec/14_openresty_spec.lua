@@ -123,6 +123,23 @@ describe("OpenResty OTP service on " .. transport .. " #openresty", function()
     assert.equal("expired", body.reason)
   end)
 
+  if transport == "cosocket" then
+    it("answers first and sends the code from ngx.timer.at (POST /otp/send_later)", function()
+      local number = "9851023299"
+      local status, body = srv:post("/otp/send_later", { number = number })
+      assert.equal(202, status)
+      assert.same({ ok = true, queued = true }, body)
+      local code
+      for _ = 1, 100 do
+        code = ngxh.last_code(number)
+        if code then break end
+        socket.sleep(0.02)
+      end
+      assert.matches("^%d%d%d%d%d%d$", code)
+      assert.equal(200, (verify(srv, code, number)))
+    end)
+  end
+
   it("answers bad input with 400 or 405 and a JSON reason, sending nothing", function()
     emu.clear_requests()
     local cases = {
