@@ -17,10 +17,13 @@ dependencies = {
   "lua-cjson",
 }
 -- The library only: on Debian curl.h lives under /usr/include/<triplet>,
--- where a header check fails although the compiler finds it.
+-- where a header check fails although the compiler finds it. HTTP_PARSER:
+-- nodejs/http-parser 2.9 (Debian: libhttp-parser-dev), the cosocket
+-- transport's response parser, checked the same way.
 external_dependencies = {
   CURL = { library = "curl" },
   XLSXWRITER = { library = "xlsxwriter" },
+  HTTP_PARSER = { library = "http_parser" },
 }
 build = {
   type = "builtin",
@@ -30,13 +33,13 @@ build = {
         "csrc/core.c", "csrc/compat.c", "csrc/util.c", "csrc/errors.c", "csrc/json.c",
         "csrc/endpoints.c", "csrc/validate.c", "csrc/arguments.c", "csrc/session.c",
         "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/fsutil.c", "csrc/crypto.c",
-        "csrc/xlsx.c", "csrc/numset.c",
+        "csrc/xlsx.c", "csrc/numset.c", "csrc/http.c",
         "csrc/curl/transport.c", "csrc/curl/request.c", "csrc/curl/xfer.c", "csrc/curl/finish.c",
         "csrc/curl/multi.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl", "xlsxwriter" },
-      libdirs = { "$(CURL_LIBDIR)", "$(XLSXWRITER_LIBDIR)" },
+      libraries = { "curl", "xlsxwriter", "http_parser" },
+      libdirs = { "$(CURL_LIBDIR)", "$(XLSXWRITER_LIBDIR)", "$(HTTP_PARSER_LIBDIR)" },
     },
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",
@@ -52,6 +55,7 @@ build = {
     ["tingting.store"] = "lua/tingting/store.lua",
     ["tingting.otp"] = "lua/tingting/otp.lua",
     ["tingting.transport.ngx"] = "lua/tingting/transport/ngx.lua",
+    ["tingting.transport.cosocket"] = "lua/tingting/transport/cosocket.lua",
     ["tingting.cli"] = "lua/tingting/cli/init.lua",
     ["tingting.cli.exit"] = "lua/tingting/cli/exit.lua",
     ["tingting.cli.args"] = "lua/tingting/cli/args.lua",

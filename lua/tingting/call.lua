@@ -132,7 +132,9 @@ function M.perform(s, st, req)
     end
     if maybe_done and err.kind == "not_found" then return true end
     maybe_done = DELETES[req.op] and err.sent ~= false and err.kind ~= "rate_limited"
-    local can = M.retryable(err, req.idempotent)
+    -- a transport that knows no retry can help says so (cosockets in a
+    -- phase of nginx that disables them)
+    local can = (status or type(body) ~= "table" or body.retryable ~= false) and M.retryable(err, req.idempotent)
     err.retryable = can
     if not can or attempt >= st.max_retries then return nil, err end
     local delay = M.backoff(attempt + 1, err.retry_after)

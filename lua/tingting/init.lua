@@ -65,6 +65,19 @@ tingting.transport = setmetatable({
   end,
 })
 
+-- Inside nginx (ngx with cosockets) a session's default transport is the
+-- cosocket one: libcurl would block the worker for every call.
+local function nginx_transport(opts)
+  if not (ngx and ngx.socket and ngx.socket.tcp) then return nil end
+  if opts.ca_file then
+    ngx.log(ngx.WARN, "tingting: ca_file does not apply inside nginx: the cosocket transport's certificate ",
+      "check uses lua_ssl_trusted_certificate")
+  end
+  return assert(require("tingting.transport.cosocket").new {
+    ssl_verify = not opts.insecure, user_agent = opts.user_agent,
+  })
+end
+
 --- Create a session. See docs/design.md for the options.
 -- @treturn tingting.session|nil
 -- @treturn tingting.error
@@ -74,7 +87,7 @@ function tingting.session(opts)
   if not base then return nil, err end
   local transport, owns = opts.transport, false
   if transport == nil then
-    transport = core.curl {
+    transport = nginx_transport(opts) or core.curl {
       timeout = opts.timeout, connect_timeout = opts.connect_timeout, ca_file = opts.ca_file,
       insecure = opts.insecure, user_agent = opts.user_agent, http2 = opts.http2 ~= false,
     }

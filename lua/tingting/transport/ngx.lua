@@ -137,6 +137,9 @@ local function multipart(form)
   return concat(out), "multipart/form-data; boundary=" .. boundary
 end
 
+-- The cosocket transport builds its form bodies here too.
+_M.multipart = multipart
+
 -- Header names lowercased and repeated headers joined, as the curl
 -- transport gives them to core.parse.
 local function lower_headers(h)
