@@ -13,6 +13,7 @@
  * say; the answer's header section is capped at 256 KB and its body at
  * max_body (a 2xx body streamed to a sink has no cap, as with curl). */
 #include "tingting.h"
+#include "util.h"
 #include <http_parser.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -441,14 +442,7 @@ void tt_http_open(lua_State *L) {
    * ours is the one that speaks, and still bounds chunk-size lines, which
    * no callback sees. */
   http_parser_set_max_header_size(2 * TT_HTTP_MAX_HEAD);
-  luaL_newmetatable(L, TT_HTTP_MT);
-  luaL_setfuncs(L, meta, 0);
-  lua_newtable(L);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pushliteral(L, TT_HTTP_MT);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  tt_class_with(L, TT_HTTP_MT, meta, methods);
   lua_pushcfunction(L, http_new);
   lua_setfield(L, -2, "http_response");
 }

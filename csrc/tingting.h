@@ -13,6 +13,10 @@
 /* core.VERSION, and the curl transport's User-Agent. */
 #define TT_VERSION "0.1.0"
 
+/* The largest answer a transport keeps unless told otherwise (the session's
+ * max_body, tingting.MAX_BODY, says the same). */
+#define TT_MAX_BODY (64u * 1024u * 1024u)
+
 #pragma GCC visibility push(hidden)
 
 void tt_util_open(lua_State *L);      /* util.c: sleep */

@@ -12,9 +12,6 @@
 
 #define TT_CURL_MT "tingting.curl"
 
-/* Largest answer body the transport keeps in memory (a download to a file
- * via `sink` has no cap). */
-#define TT_MAX_BODY (64u * 1024u * 1024u)
 
 /* CURLOPT_PROTOCOLS_STR needs 7.85, CURLOPT_PREREQFUNCTION 7.80. */
 #if LIBCURL_VERSION_NUM < 0x075500

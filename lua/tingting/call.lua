@@ -35,6 +35,9 @@ local log = hooks.log
 -- processed: never sent (connect/resolve failures) or refused with 429.
 function M.retryable(err, idempotent)
   if err.kind == "validation" or err.kind == "decode" then return false end
+  -- a transport that knows no retry can help says so (cosockets in a phase
+  -- of nginx that disables them)
+  if err.no_retry then return false end
   if err.kind == "rate_limited" or err.status == 429 then return true end
   if err.sent == false and (err.kind == "network" or err.kind == "timeout") then return true end
   if not idempotent then return false end
@@ -132,9 +135,7 @@ function M.perform(s, st, req)
     end
     if maybe_done and err.kind == "not_found" then return true end
     maybe_done = DELETES[req.op] and err.sent ~= false and err.kind ~= "rate_limited"
-    -- a transport that knows no retry can help says so (cosockets in a
-    -- phase of nginx that disables them)
-    local can = (status or type(body) ~= "table" or body.retryable ~= false) and M.retryable(err, req.idempotent)
+    local can = M.retryable(err, req.idempotent)
     err.retryable = can
     if not can or attempt >= st.max_retries then return nil, err end
     local delay = M.backoff(attempt + 1, err.retry_after)

@@ -49,6 +49,8 @@ function M.transport(e)
     message = e.message or "transport failed",
     code = e.code,
     sent = e.sent ~= false,
+    -- the transport's word that trying again cannot help (for the retry policy)
+    no_retry = e.retryable == false or nil,
   }
 end
 
