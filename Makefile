@@ -8,6 +8,9 @@ WARN      = -std=c99 -Wall -Wextra -Wpedantic -Werror=implicit-function-declarat
 PIC       = -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L
 LUA_INC  ?= /usr/include/lua$(LUA_VER)
 CURL_LIBS = -lcurl
+# hiredis: the Redis protocol of tingting.store.redis (csrc/redis.c)
+REDIS_LIBS = -lhiredis
+LIBS      = $(CURL_LIBS) $(REDIS_LIBS)
 SRCS      = $(wildcard csrc/*.c)
 HDRS      = $(wildcard csrc/*.h)
 BUILD     = build/lua$(LUA_VER)
@@ -19,7 +22,8 @@ BUSTED    = busted --lua=$(LUA)
 DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
-           clang-14 libclang-rt-14-dev valgrind curl wrk
+           clang-14 libclang-rt-14-dev valgrind curl wrk \
+           libhiredis-dev redis-server
 
 .PHONY: all deps bench-deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
@@ -42,7 +46,7 @@ build: $(CORE)
 
 $(CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(LIBS)
 
 # The same sources for LuaJIT 2.1 (Lua 5.1 ABI), as loaded by nginx's Lua module,
 # and for Lua 5.3.
@@ -144,10 +148,10 @@ rock-check: deps
 	@rm -rf csrc/*.o tingting
 	@LUA_PATH="$(ROCKTREE)/share/lua/5.4/?.lua;$(ROCKTREE)/share/lua/5.4/?/init.lua;;" \
 	  LUA_CPATH="$(ROCKTREE)/lib/lua/5.4/?.so;;" $(LUA) -e \
-	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
+	  'local t = require "tingting"; require "tingting.otp"; require "tingting.store.redis"; assert(require("tingting.core").redis_format("PING")); assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
 	@LUA_PATH="$(ROCKTREE51)/share/lua/5.1/?.lua;$(ROCKTREE51)/share/lua/5.1/?/init.lua;;" \
 	  LUA_CPATH="$(ROCKTREE51)/lib/lua/5.1/?.so;;" luajit -e \
-	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree%-5%.1")); print("rock ok for LuaJIT: tingting " .. t.VERSION)'
+	  'local t = require "tingting"; require "tingting.otp"; require "tingting.store.redis"; assert(require("tingting.core").redis_format("PING")); assert(package.searchpath("tingting.core", package.cpath):find("rocktree%-5%.1")); print("rock ok for LuaJIT: tingting " .. t.VERSION)'
 
 clean:
 	rm -rf build doc
@@ -182,13 +186,13 @@ SAN_PORT  ?= 18791
 
 $(SAN_CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(LIBS)
 
 # The same sources for LuaJIT, loaded by nginx with the ASan runtime preloaded.
 SAN_CORE51 = build/asan-ngx/lua5.1/tingting/core.so
 $(SAN_CORE51): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(LIBS)
 
 # The whole suite on the ASan+UBSan core, then a leak pass on spec/memcheck.lua,
 # then the #openresty specs with nginx running the LuaJIT build of the core
@@ -238,7 +242,7 @@ FUZZ_BINS  = $(FUZZERS:%=build/fuzz/fuzz_%)
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/harness.c fuzz/harness.h $(SRCS) $(HDRS)
 	@mkdir -p build/fuzz
-	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(CURL_LIBS)
+	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(LIBS)
 
 fuzz: deps $(FUZZ_BINS)
 	@set -e; mkdir -p build/fuzz/artifacts; \

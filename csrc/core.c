@@ -81,6 +81,7 @@ TT_EXPORT int luaopen_tingting_core(lua_State *L) {
   tt_parse_open(L);
   tt_fsutil_open(L);
   tt_crypto_open(L);
+  tt_redis_open(L);
   if (tt_curl_open(L) != 0) return luaL_error(L, "tingting.core: libcurl failed to initialise");
   lua_pushcfunction(L, core_sleep);
   lua_setfield(L, -2, "sleep");

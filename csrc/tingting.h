@@ -36,6 +36,7 @@ void tt_parse_open(lua_State *L);      /* parse.c: core.parse */
 int tt_curl_open(lua_State *L);        /* curl.c, curl_multi.c: core.curl; 0 = ok */
 void tt_fsutil_open(lua_State *L);     /* fsutil.c: write_private, isatty */
 void tt_crypto_open(lua_State *L);     /* crypto.c: sha256, hmac_sha256, random_bytes, equal, hex */
+void tt_redis_open(lua_State *L);      /* redis.c: redis_format, redis_reader, redis_connect (hiredis) */
 
 /* core.c */
 void tt_class(lua_State *L, const char *name, const luaL_Reg *mm); /* pushes its methods table */

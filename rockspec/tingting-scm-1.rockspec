@@ -20,6 +20,7 @@ dependencies = {
 -- where a header check fails although the compiler finds it.
 external_dependencies = {
   CURL = { library = "curl" },
+  HIREDIS = { library = "hiredis" }, -- the Redis protocol of tingting.store.redis
 }
 build = {
   type = "builtin",
@@ -29,11 +30,11 @@ build = {
         "csrc/core.c", "csrc/errors.c", "csrc/objects.c", "csrc/session.c", "csrc/endpoints.c",
         "csrc/build.c", "csrc/validate.c", "csrc/validate2.c", "csrc/parse.c", "csrc/json.c",
         "csrc/fsutil.c", "csrc/crypto.c", "csrc/curl.c", "csrc/curl_multi.c", "csrc/curl_req.c",
-        "csrc/curl_finish.c",
+        "csrc/curl_finish.c", "csrc/redis.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl" },
-      libdirs = { "$(CURL_LIBDIR)" },
+      libraries = { "curl", "hiredis" },
+      libdirs = { "$(CURL_LIBDIR)", "$(HIREDIS_LIBDIR)" },
     },
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",
@@ -41,6 +42,7 @@ build = {
     ["tingting.numbers"] = "lua/tingting/numbers.lua",
     ["tingting.batch"] = "lua/tingting/batch.lua",
     ["tingting.store"] = "lua/tingting/store.lua",
+    ["tingting.store.redis"] = "lua/tingting/store/redis.lua",
     ["tingting.otp"] = "lua/tingting/otp.lua",
     ["tingting.transport.ngx"] = "lua/tingting/transport/ngx.lua",
     ["tingting.cli"] = "lua/tingting/cli.lua",

@@ -246,4 +246,14 @@ function M.shared_dict(dict, opts)
   return setmetatable({ dict = dict, prefix = prefix }, Dict)
 end
 
+-- Redis (lua/tingting/store/redis.lua) --------------------------------------------
+
+--- Tokens, the renewal lock and the OTP state in Redis, shared by every
+-- worker of every host using the same server: `tingting.store.redis{host =,
+-- port =, password =, db =, prefix =, timeout =, pool_size =}`. Loaded on
+-- first use (it is `require("tingting.store.redis").new`).
+function M.redis(opts)
+  return require("tingting.store.redis").new(opts)
+end
+
 return M
