@@ -242,7 +242,8 @@ return {'ok', n}]],
   otp_cancel_send = [[
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 if redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('DEL', KEYS[1]) end
-if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+local n = tonumber(redis.call('GET', KEYS[2]) or '0')
+if n > 1 then redis.call('DECR', KEYS[2]) elseif n == 1 then redis.call('DEL', KEYS[2]) end
 return 1]],
   -- KEYS: code, tries, cool; ARGV: record, matched ("1" or "0"), max_attempts
   otp_verify = [[
