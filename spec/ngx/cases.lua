@@ -190,6 +190,33 @@ function cases.timer()
   return result or { timeout = true }
 end
 
+--- One GET through the hostile upstream's `case`, with the session's
+-- `timeout` and the transport's `max_body`: what came back, how long it
+-- took, and the worker's memory (VmRSS, VmHWM in kB) after it.
+function cases.hostile(args)
+  local t = assert(tingting.transport.ngx { location = "/_hostile", max_body = tonumber(args.max_body) })
+  ngx.update_time()
+  local t0 = ngx.now()
+  local status, body, headers = t:request { op = "user", method = "GET", url = "http://api/" .. args.case,
+    headers = { Accept = "application/json" }, timeout = tonumber(args.timeout) or 2, idempotent = true }
+  ngx.update_time()
+  local out = { secs = ngx.now() - t0, status = status }
+  if status then
+    out.bytes, out.headers = #body, headers
+  else
+    out.err = body
+  end
+  body = nil -- luacheck: ignore 311
+  collectgarbage()
+  local f = io.open("/proc/self/status", "r")
+  local st = f and f:read("*a") or ""
+  if f then f:close() end
+  out.rss_kb = tonumber(st:match("VmRSS:%s*(%d+)"))
+  out.hwm_kb = tonumber(st:match("VmHWM:%s*(%d+)"))
+  out.pid = ngx.worker.pid()
+  return out
+end
+
 --- Bad options: validation errors naming the option, no raise.
 function cases.bad_options()
   local out = {}
