@@ -64,7 +64,7 @@ test-compat: build-5.1 build-5.3
 	  echo "test-compat: $${v%%:*}: $$(grep -c '^ok' build/compat.log) passed"; \
 	done
 
-# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone).
+# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone, redis).
 TEST_FUZZ_TIME ?= 5
 test: deps build build-5.1 test-compat lint rock-check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(TEST_FUZZ_TIME)
@@ -233,7 +233,7 @@ test-valgrind: deps build
 # ASan + UBSan, cjson loaded from the system. New inputs go to build/fuzz/corpus,
 # crashes to build/fuzz/artifacts; fuzz/corpus/<name>/ holds the seeds and the
 # regression inputs of every bug found. `make fuzz` runs each FUZZ_TIME seconds.
-FUZZERS    = parse build template phone
+FUZZERS    = parse build template phone redis
 FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
              -fno-omit-frame-pointer -std=c99 -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) \
              -DTT_REPO='"$(CURDIR)"'
