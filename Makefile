@@ -25,7 +25,7 @@ DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-
            clang-14 libclang-rt-14-dev valgrind curl wrk \
            libhiredis-dev redis-server
 
-.PHONY: all deps bench-deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo docs clean rock rock-check bench \
+.PHONY: all deps bench-deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo openresty-demo-2hosts docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
@@ -98,6 +98,26 @@ openresty-demo: deps build build-5.1
 	svc=$$($(OPENRESTY) start --port 8788 --api $$url); \
 	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) examples/openresty/demo.lua $$svc $$url
 
+# The same service on two hosts sharing one Redis (README, "Running on several
+# hosts"): nginx A on 8788 and B on 8789, each its own prefix and shared dicts,
+# and a private redis-server (no persistence, its directory under build/).
+REDIS_DEMO_PORT ?= 6390
+REDIS_DEMO_DIR   = $(CURDIR)/build/redis-demo
+openresty-demo-2hosts: deps build build-5.1
+	@set -e; \
+	url=$$($(EMU) start --port 8787); \
+	rm -rf $(REDIS_DEMO_DIR); mkdir -p $(REDIS_DEMO_DIR); \
+	trap '$(OPENRESTY) stop --port 8788; $(OPENRESTY) stop --port 8789; \
+	  kill $$(cat $(REDIS_DEMO_DIR)/redis.pid 2>/dev/null) 2>/dev/null; \
+	  $(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
+	redis-server --port $(REDIS_DEMO_PORT) --bind 127.0.0.1 --save '' --appendonly no \
+	  --dir $(REDIS_DEMO_DIR) --daemonize yes --pidfile $(REDIS_DEMO_DIR)/redis.pid \
+	  --logfile $(REDIS_DEMO_DIR)/redis.log; \
+	export TINGTING_REDIS=127.0.0.1:$(REDIS_DEMO_PORT); \
+	a=$$($(OPENRESTY) start --port 8788 --api $$url); \
+	b=$$($(OPENRESTY) start --port 8789 --api $$url); \
+	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) examples/openresty/demo_2hosts.lua $$a $$b $$url
+
 BENCH_PORT ?= 18797
 build/bench/bare_curl: bench/bare_curl.c
 	@mkdir -p build/bench
@@ -125,7 +145,8 @@ bench: deps bench-deps build build-5.1 build/bench/bare_curl
 	  $(LUA) bench/add_numbers.lua 20000 20; echo; \
 	  $(LUA) bench/add_numbers.lua 2000 0; echo; \
 	  $(LUA) bench/add_numbers.lua 20000 0; echo; \
-	  $(LUA) bench/openresty.lua 10 50; echo '```'; \
+	  $(LUA) bench/openresty.lua 10 50; echo; \
+	  $(LUA) bench/redis_otp.lua 10 50; echo '```'; \
 	} | tee bench/results.md
 
 docs:
