@@ -55,8 +55,9 @@ build-5.1:
 build-5.3:
 	$(MAKE) build LUA_VER=5.3
 
-# The sans-IO specs (core, numbers, crypto, JSON) on Lua 5.3, 5.1 and LuaJIT.
-COMPAT_SPECS = spec/01_core_spec.lua spec/05_numbers_spec.lua spec/16_crypto_spec.lua spec/18_json_spec.lua
+# The sans-IO specs (core, numbers, crypto, JSON, the Redis protocol) on Lua 5.3, 5.1 and LuaJIT.
+COMPAT_SPECS = spec/01_core_spec.lua spec/05_numbers_spec.lua spec/16_crypto_spec.lua spec/18_json_spec.lua \
+               spec/19_redis_protocol_spec.lua
 test-compat: build-5.1 build-5.3
 	@for v in lua5.3:5.3 lua5.1:5.1 luajit:5.1; do \
 	  busted --lua=$${v%%:*} --cpath="./build/lua$${v##*:}/?.so" -o TAP $(COMPAT_SPECS) >build/compat.log 2>&1 || \
@@ -196,13 +197,14 @@ LSAN_ENV   = LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 
 VALGRIND   = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,possible \
              --error-exitcode=1 --suppressions=fuzz/valgrind.supp --num-callers=30
 # spec/memcheck.lua runs every C function (build, parse, objects, session,
-# errors, curl request/many, fsutil, crypto); then every spec whose C runs in
+# errors, curl request/many, fsutil, crypto, redis); then every spec whose C runs in
 # this process (about 80 s under memcheck). Left out: the CLI and secrets
 # specs (the core runs in tingting subprocesses, which valgrind does not
 # follow), the emulator's own specs (no core at all) and the #openresty ones
 # (the core runs in nginx; make test-sanitize covers it there). Those took
 # another 6.5 minutes for nothing: VALGRIND_SPECS=spec runs them anyway.
-VALGRIND_SPECS ?= spec/0[1-69]_*_spec.lua spec/1[013456789]_*_spec.lua spec/curl_transport_spec.lua
+VALGRIND_SPECS ?= spec/0[1-69]_*_spec.lua spec/1[013456789]_*_spec.lua spec/2[01]_*_spec.lua \
+                  spec/curl_transport_spec.lua
 SAN_PORT  ?= 18791
 
 $(SAN_CORE): $(SRCS) $(HDRS)

@@ -121,7 +121,7 @@ function M.start()
     local free = probe:bind("127.0.0.1", port)
     probe:close()
     if free then
-      local p = io.popen(("lua5.4 %q serve %d >/dev/null 2>&1 & echo $!"):format(src, port))
+      local p = io.popen(("env -u LD_PRELOAD lua5.4 %q serve %d >/dev/null 2>&1 & echo $!"):format(src, port))
       local pid = tonumber(p:read("*l"))
       p:close()
       for _ = 1, 100 do
