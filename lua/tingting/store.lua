@@ -10,7 +10,8 @@
 -- A key-value store (for `tingting.otp`) has `get(key)`, `set(key, value,
 -- ttl)`, `add(key, value, ttl) -> true | nil, "exists"`, `incr(key, by, ttl)`,
 -- `ttl(key)` and `delete(key)`; values are strings or numbers, ttl in seconds
--- (nil or 0: no expiry). `memory()` and `shared_dict(dict)` are both kinds.
+-- (nil or 0: no expiry). `memory()`, `shared_dict(dict)` and `redis{...}`
+-- (shared across hosts, with atomic OTP steps) are all of both kinds.
 -- @module tingting.store
 local core = require "tingting.core"
 local cjson = require "cjson.safe"
