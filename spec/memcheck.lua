@@ -168,9 +168,9 @@ local function run()
   check(type(r:get()) == "table", "reader array")
   check(r:get() == nil, "reader needs more")
   r:close(); r:close()
-  for _, bad in ipairs { "*2000000000\r\n", ("*1\r\n"):rep(20), "?\r\n", "$5\r\nabcdefgh" } do
+  for _, hostile in ipairs { "*2000000000\r\n", ("*1\r\n"):rep(20), "?\r\n", "$5\r\nabcdefgh" } do
     local rd = core.redis_reader { max_bytes = 64 }
-    rd:feed(bad)
+    rd:feed(hostile)
     rd:get()
   end
   core.redis_reader():feed("$3\r\nab") -- dropped half-read, for the GC
