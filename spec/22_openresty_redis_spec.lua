@@ -190,6 +190,44 @@ describe("Two hosts sharing one Redis #openresty", function()
     end)
   end)
 
+  describe("the store itself inside nginx (cosockets)", function()
+    local locked, srv
+    setup(function()
+      locked = redish.start { password = "pass word" }
+      srv = ngxh.start { workers = 1, conf = ngxh.root .. "/spec/ngx/nginx.conf" }
+    end)
+    teardown(function()
+      if srv then srv:stop() end
+      if locked then locked:stop() end
+    end)
+
+    it("runs every method with AUTH and SELECT on new connections, and names Redis when it fails", function()
+      local status, r = srv:http("GET", "/case/redis_store?port=" .. locked.port .. "&password=pass%20word&db=2")
+      assert.equal(200, status, cjson.encode(r))
+      assert.is_true(r.set)
+      assert.equal("v", r.get)
+      assert.equal("exists", r.add)
+      assert.is_true(r.added)
+      assert.equal(2, r.incr)
+      assert.is_true(r.ttl > 58 and r.ttl <= 60)
+      assert.is_true(r.locked)
+      assert.equal("timeout", r.second)
+      assert.is_true(r.relocked)
+      assert.same({ "access", "refresh" }, r.tokens)
+      assert.is_true(r.deleted)
+      assert.is_true(r.gone)
+      assert.matches("AUTH failed", r.wrong)
+      assert.equal("network", r.dead.kind)
+      assert.matches("Redis at 127%.0%.0%.1:1", r.dead.message)
+      -- all of it in database 2, under the prefix
+      assert.same({ ok = "OK" }, locked:cmd("SELECT", 2))
+      local keys = locked:keys()
+      assert.same({ "ngx:fresh", "ngx:lock", "ngx:n", "ngx:tokens" }, keys)
+      assert.same({ ok = "OK" }, locked:cmd("SELECT", 0))
+      assert.same({}, locked:keys())
+    end)
+  end)
+
   describe("when Redis stops", function()
     setup(function()
       emu.reset()

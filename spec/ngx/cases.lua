@@ -217,6 +217,37 @@ function cases.hostile(args)
   return out
 end
 
+--- tingting.store.redis over cosockets (args: port, password, db): every
+-- method, the lock, a refused password and a server that is not there.
+function cases.redis_store(args)
+  local function new(o)
+    o.port = tonumber(args.port)
+    return assert(tingting.store.redis(o))
+  end
+  local s = new { password = args.password, db = tonumber(args.db), prefix = "ngx:" }
+  local r = {}
+  r.set = s:set("k", "v", 60)
+  r.get = s:get("k")
+  r.add = select(2, s:add("k", "w"))
+  r.added = s:add("fresh", "x", 0.5)
+  r.incr = s:incr("n", 2, 60)
+  r.ttl = s:ttl("n")
+  local id = s:lock(1, 5)
+  r.locked = id ~= nil
+  r.second = select(2, s:lock(0.05, 5))
+  s:unlock(id)
+  r.relocked = s:lock(0.05, 5) ~= nil
+  s:save("access", "refresh")
+  r.tokens = { s:load() }
+  r.deleted = s:delete("k")
+  r.gone = s:get("k") == nil
+  local _, err = new({ password = "wrong" }):get("k")
+  r.wrong = err and err.message
+  _, err = tingting.store.redis({ port = 1 }):get("k")
+  r.dead = err and { kind = err.kind, message = err.message }
+  return r
+end
+
 --- Bad options: validation errors naming the option, no raise.
 function cases.bad_options()
   local out = {}

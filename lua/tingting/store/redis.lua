@@ -124,7 +124,44 @@ local function blocking_run(self, cmds)
   end
 end
 
--- nginx: the same protocol over a cosocket from nginx's keep-alive pool.
+-- One round trip on a cosocket: `cmds` in one write, then their replies,
+-- each {value, err, kind}; or nil, err, kind when the connection failed
+-- (then `out` holds the replies read before that).
+local function exchange(sock, cmds, out)
+  local parts = {}
+  for i, cmd in ipairs(cmds) do parts[i] = core.redis_format(unpack(cmd, 1, cmd.n or #cmd)) end
+  local sent, serr = sock:send(parts)
+  if not sent then return nil, serr, "network" end
+  local reader = core.redis_reader()
+  local failed, fkind
+  while #out < #cmds do
+    local v, e, k = reader:get()
+    if v == nil and e == nil then
+      local data, rerr = sock:receiveany(65536)
+      if not data then
+        failed, fkind = rerr, rerr == "timeout" and "timeout" or "network"
+        break
+      end
+      local fed, ferr, fk = reader:feed(data)
+      if not fed then
+        failed, fkind = ferr, fk
+        break
+      end
+    elseif v == nil and k ~= "redis" then
+      failed, fkind = e, k
+      break
+    else
+      out[#out + 1] = { v, e, k }
+    end
+  end
+  reader:close()
+  if failed then return nil, failed, fkind end
+  return out
+end
+
+-- nginx: the same protocol over a cosocket from nginx's keep-alive pool. A
+-- new connection is AUTHed and SELECTed in a round trip of its own first: a
+-- failed SELECT must not let the commands run in database 0.
 local function cosocket_run(self, cmds)
   local phase = ngx.get_phase()
   if not COSOCKET_PHASES[phase] then
@@ -139,54 +176,30 @@ local function cosocket_run(self, cmds)
     if not ok then return nil, "cannot connect to Redis at " .. self.where .. ": " .. tostring(err), "network" end
     local reused = sock:getreusedtimes() > 0
     local first = reused and {} or hello(self)
-    local parts = {}
-    for _, cmd in ipairs(first) do parts[#parts + 1] = core.redis_format(unpack(cmd)) end
-    for _, cmd in ipairs(cmds) do parts[#parts + 1] = core.redis_format(unpack(cmd, 1, cmd.n or #cmd)) end
-    local reader = core.redis_reader()
-    local out, failed, fkind = {}, nil, nil
-    local sent, serr = sock:send(parts)
-    if not sent then
-      failed, fkind = serr, "network"
-    else
-      local want, got = #first + #cmds, 0
-      while got < want do
-        local v, e, k = reader:get()
-        if v == nil and e == nil then
-          local data, rerr = sock:receiveany(65536)
-          if not data then
-            failed, fkind = rerr, rerr == "timeout" and "timeout" or "network"
-            break
-          end
-          local fed, ferr, fk = reader:feed(data)
-          if not fed then
-            failed, fkind = ferr, fk
-            break
-          end
-        elseif v == nil and k ~= "redis" then
-          failed, fkind = e, k
-          break
-        else
-          got = got + 1
-          if got <= #first then
-            if v == nil then
-              failed, fkind = first[got][1] .. " failed: " .. tostring(e), k
-              break
-            end
-          else
-            out[got - #first] = { v, e, k }
-          end
+    if #first > 0 then
+      local got, herr, hkind = exchange(sock, first, {})
+      if got then
+        for i, r in ipairs(got) do
+          if r[1] == nil then herr, hkind = first[i][1] .. " failed: " .. tostring(r[2]), r[3] end
         end
       end
+      if herr then
+        sock:close()
+        return nil, hkind == "timeout" and "timed out" or herr, hkind
+      end
     end
-    reader:close()
-    if not failed then
+    local out = {}
+    local done, failed, fkind = exchange(sock, cmds, out)
+    if done then
       sock:setkeepalive(KEEPALIVE_MS, self.pool_size)
-      return out
+      return done
     end
     sock:close()
-    if not (reused and attempt == 1 and fkind == "network" and next(out) == nil) then
-      if fkind == "timeout" then failed = "timed out" end
-      return nil, failed, fkind
+    -- a pooled connection the server closed meanwhile (a restart): once more
+    -- on a new one, provided no reply came. (A server that died after running
+    -- a command would see it twice: each OTP script then fails closed.)
+    if not (reused and attempt == 1 and fkind == "network" and #out == 0) then
+      return nil, fkind == "timeout" and "timed out" or failed, fkind
     end
   end
 end
