@@ -108,10 +108,18 @@ end
 local Srv = {}
 Srv.__index = Srv
 
+local live = {} -- pid -> true, for the sentinel
+
 function Srv:stop()
   if self.pid then os.execute("kill " .. self.pid .. " 2>/dev/null") end
+  if self.pid then live[self.pid] = nil end
   self.pid = nil
 end
+
+-- Stops every server still running when the Lua state closes.
+M._sentinel = setmetatable({}, { __gc = function()
+  for pid in pairs(live) do os.execute("kill " .. pid .. " 2>/dev/null") end
+end })
 
 function M.start()
   local src = debug.getinfo(1, "S").source:gsub("^@", "")
@@ -128,6 +136,7 @@ function M.start()
         local c = socket.connect("127.0.0.1", port)
         if c then
           c:close()
+          live[pid] = true
           return setmetatable({ port = port, pid = pid }, Srv)
         end
         socket.sleep(0.02)
