@@ -20,9 +20,12 @@
  *
  * Limits: hiredis 0.14 refuses arrays nested more than 8 deep; on top of
  * that a reply may hold at most `max_bytes` bytes (default 64 MiB): an array
- * or string declared larger is refused when its header arrives, before any
- * memory is set aside for it, and a reader fed more than max_bytes towards
- * one reply stops with an error instead of buffering on. */
+ * declared with more elements than could fit is refused when its header
+ * arrives, before hiredis sets memory aside for it; a reader fed more than
+ * max_bytes towards one reply (a huge declared bulk string, say) stops with
+ * an error instead of buffering on. The blocking connection reads through
+ * hiredis itself: there the array check holds, and a string over max_bytes
+ * is refused once read. */
 #include "tingting.h"
 #include <errno.h>
 #include <stdio.h>
