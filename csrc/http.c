@@ -311,18 +311,7 @@ static void push_fields(lua_State *L, const hbuf *b) {
     p = ve;
     while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
     if (nlen == 0) continue;
-    lua_pushlstring(L, name, nlen);
-    lua_pushvalue(L, -1);
-    lua_rawget(L, t);
-    if (lua_isstring(L, -1)) {
-      lua_pushliteral(L, ", ");
-      lua_pushlstring(L, v, (size_t)(ve - v));
-      lua_concat(L, 3);
-    } else {
-      lua_pop(L, 1);
-      lua_pushlstring(L, v, (size_t)(ve - v));
-    }
-    lua_rawset(L, t);
+    tt_header_add(L, t, name, nlen, v, (size_t)(ve - v));
   }
 }
 

@@ -34,6 +34,24 @@ void tt_class_with(lua_State *L, const char *name, const luaL_Reg *mm, const lua
   lua_pop(L, 1);
 }
 
+/* headers[name] = value in the table at t, a repeated header's values joined
+ * by ", " (RFC 9110's list form), the same on every transport. */
+void tt_header_add(lua_State *L, int t, const char *name, size_t nlen, const char *v, size_t vlen) {
+  t = lua_absindex(L, t);
+  lua_pushlstring(L, name, nlen);
+  lua_pushvalue(L, -1);
+  lua_rawget(L, t);
+  if (lua_isstring(L, -1)) {
+    lua_pushliteral(L, ", ");
+    lua_pushlstring(L, v, vlen);
+    lua_concat(L, 3);
+  } else {
+    lua_pop(L, 1);
+    lua_pushlstring(L, v, vlen);
+  }
+  lua_rawset(L, t);
+}
+
 void tt_sleep(lua_Number secs) {
   struct timespec ts, rem;
   if (!(secs > 0)) return;

@@ -59,6 +59,7 @@ build = {
     ["tingting.otp"] = "lua/tingting/otp.lua",
     ["tingting.transport.ngx"] = "lua/tingting/transport/ngx.lua",
     ["tingting.transport.cosocket"] = "lua/tingting/transport/cosocket.lua",
+    ["tingting.transport.threads"] = "lua/tingting/transport/threads.lua",
     ["tingting.cli"] = "lua/tingting/cli/init.lua",
     ["tingting.cli.exit"] = "lua/tingting/cli/exit.lua",
     ["tingting.cli.args"] = "lua/tingting/cli/args.lua",

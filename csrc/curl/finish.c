@@ -53,18 +53,7 @@ static void push_headers(lua_State *L, tt_buf *h) {
     for (v = colon + 1; v < ve && (*v == ' ' || *v == '\t'); v++) {}
     last = p;
     lastlen = (size_t)(colon - p);
-    lua_pushlstring(L, p, lastlen);
-    lua_pushvalue(L, -1);
-    lua_rawget(L, t);
-    if (lua_isstring(L, -1)) {
-      lua_pushliteral(L, ", ");
-      lua_pushlstring(L, v, (size_t)(ve - v));
-      lua_concat(L, 3);
-    } else {
-      lua_pop(L, 1);
-      lua_pushlstring(L, v, (size_t)(ve - v));
-    }
-    lua_rawset(L, t);
+    tt_header_add(L, t, p, lastlen, v, (size_t)(ve - v));
     p = next;
   }
 }

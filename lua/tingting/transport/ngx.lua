@@ -44,8 +44,8 @@
 local core = require "tingting.core"
 local errors = require "tingting.errors"
 local ngx = ngx
+local threads = require "tingting.transport.threads"
 local capture = ngx.location.capture
-local spawn, wait = ngx.thread.spawn, ngx.thread.wait
 local get_phase = ngx.get_phase
 local now = ngx.now
 local ngx_sleep = ngx.sleep
@@ -270,41 +270,13 @@ function _M.request(self, req)
   return status, data, lower_headers(res.header)
 end
 
---- Run `reqs` with at most `concurrency` in flight on light threads, calling
--- `on_done(i, status, body, headers)` or `on_done(i, nil, err)` as each ends.
--- An error raised by on_done stops new requests; those in flight finish
--- unreported, then the error goes on. nginx keeps each subrequest's memory
+--- Run `reqs` with at most `concurrency` in flight on light threads
+-- (tingting.transport.threads).
+-- nginx keeps each subrequest's memory
 -- (about 14 KB) until the main request ends: a batch of thousands belongs in
 -- a script, or spread over several requests.
 function _M.many(self, reqs, concurrency, on_done)
-  assert(type(reqs) == "table", "tingting.transport.ngx: many() needs a list of requests")
-  assert(type(concurrency) == "number" and concurrency >= 1, "tingting.transport.ngx: concurrency must be >= 1")
-  assert(type(on_done) == "function", "tingting.transport.ngx: many() needs an on_done function")
-  local n, nexti, failure = #reqs, 0, nil
-  local function run()
-    while failure == nil do
-      nexti = nexti + 1
-      local i = nexti
-      if i > n then return end
-      local rok, status, body, headers = pcall(self.request, self, reqs[i])
-      if not rok then failure = status end -- a bad request table: the caller's error
-      if failure ~= nil then return end
-      local ok, err = pcall(on_done, i, status, body, headers)
-      if not ok then failure = err end
-    end
-  end
-  local threads = {}
-  for k = 1, math.min(math.floor(concurrency), n) do
-    local th, err = spawn(run)
-    if not th then error("tingting.transport.ngx: cannot start a light thread: " .. tostring(err), 0) end
-    threads[k] = th
-  end
-  for k = 1, #threads do
-    local ok, err = wait(threads[k])
-    if not ok and failure == nil then failure = err end
-  end
-  if failure ~= nil then error(failure, 0) end
-  return true
+  return threads.many(self, reqs, concurrency, on_done, "tingting.transport.ngx")
 end
 
 --- Sleep without blocking the worker.

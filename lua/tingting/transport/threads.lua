@@ -1,0 +1,44 @@
+--- Batches on nginx light threads, for the transports that run inside nginx
+-- (subrequests and cosockets): `many` over any object with `request`.
+-- @module tingting.transport.threads
+local spawn, wait = ngx.thread.spawn, ngx.thread.wait
+
+local M = {}
+
+--- Run `reqs` on transport `t` with at most `concurrency` in flight on light
+-- threads, calling `on_done(i, status, body, headers)` or `on_done(i, nil,
+-- err)` as each ends. An error raised by on_done (or a bad request table)
+-- stops new requests; those in flight finish unreported, then the error goes
+-- on. `name` names the transport in the errors of misuse.
+function M.many(t, reqs, concurrency, on_done, name)
+  assert(type(reqs) == "table", name .. ": many() needs a list of requests")
+  assert(type(concurrency) == "number" and concurrency >= 1, name .. ": concurrency must be >= 1")
+  assert(type(on_done) == "function", name .. ": many() needs an on_done function")
+  local n, nexti, failure = #reqs, 0, nil
+  local function run()
+    while failure == nil do
+      nexti = nexti + 1
+      local i = nexti
+      if i > n then return end
+      local rok, status, body, headers = pcall(t.request, t, reqs[i])
+      if not rok then failure = status end -- a bad request table: the caller's error
+      if failure ~= nil then return end
+      local ok, err = pcall(on_done, i, status, body, headers)
+      if not ok then failure = err end
+    end
+  end
+  local threads = {}
+  for k = 1, math.min(math.floor(concurrency), n) do
+    local th, err = spawn(run)
+    if not th then error(name .. ": cannot start a light thread: " .. tostring(err), 0) end
+    threads[k] = th
+  end
+  for k = 1, #threads do
+    local ok, err = wait(threads[k])
+    if not ok and failure == nil then failure = err end
+  end
+  if failure ~= nil then error(failure, 0) end
+  return true
+end
+
+return M
