@@ -26,7 +26,9 @@ local function session(t, extra)
 end
 
 local JSON = { ["content-type"] = "application/json" }
-local function ok(body, status) return { status or 200, type(body) == "string" and body or cjson.encode(body), JSON } end
+local function ok(body, status)
+  return { status or 200, type(body) == "string" and body or cjson.encode(body), JSON }
+end
 
 local CAMPAIGN = { id = 79, name = "example test campaign", services = "PHONE", status = "Not Started",
   sms_message = "", message = "नमस्ते {name}", description = "", schedule = "2025-07-08T00:00:00+05:45",
@@ -68,21 +70,21 @@ describe("v1 wire", function()
 
   -- op, call(s, c, n), method, path (after /api/v1/), body (decoded) or nil, answer, check(result, meta)
   local cases = {
-    { "api_token", function(s) return s:api_token() end, "GET", "auths/get-api-keys/", nil,
+    { "api_token", function(sess) return sess:api_token() end, "GET", "auths/get-api-keys/", nil,
       ok { token = "39106a38ac483eb4625308fe98411588", last_used = "2025-02-20T14:30:00.000Z" },
       function(r) assert.equal("39106a38ac483eb4625308fe98411588", r.token) end },
-    { "dashboard", function(s) return s:dashboard { days = 30 } end, "GET", "dashboard/?days=30", nil,
+    { "dashboard", function(sess) return sess:dashboard { days = 30 } end, "GET", "dashboard/?days=30", nil,
       ok { total_credits_purchased = 1000, credits_used = 450, campaigns = {} },
       function(r) assert.equal(450, r.credits_used) end },
-    { "voice_models", function(s) return s:voice_models() end, "GET", "voice-models/", nil,
+    { "voice_models", function(sess) return sess:voice_models() end, "GET", "voice-models/", nil,
       ok { { id = 1, voice_display_name = "Rija", voice_internal_name = "np_rija", is_premium = false } },
       function(r) assert.equal("np_rija", r[1].voice_internal_name) end },
-    { "sender_numbers", function(s) return s:sender_numbers() end, "GET", "active-broker-phone/", nil,
+    { "sender_numbers", function(sess) return sess:sender_numbers() end, "GET", "active-broker-phone/", nil,
       ok { { id = 1, phone_number = "+97715970425" } }, function(r) assert.equal(1, r[1].id) end },
-    { "owned_numbers", function(s) return s:owned_numbers() end, "GET", "phone-number/active/", nil,
+    { "owned_numbers", function(sess) return sess:owned_numbers() end, "GET", "phone-number/active/", nil,
       ok { { id = 1, phone_number = "+97715970425" } }, function(r) assert.equal(1, #r) end },
-    { "campaigns (a page, with filters)", function(s)
-        return s:campaigns { limit = 10, offset = 0, status = "completed", search = "ipo 2025", draft = true,
+    { "campaigns (a page, with filters)", function(sess)
+        return sess:campaigns { limit = 10, offset = 0, status = "completed", search = "ipo 2025", draft = true,
           sort_by = "desc", from_date = 1751000000, to_date = 1751900000 }
       end, "GET", "campaign/?limit=10&offset=0&status=Completed&search=ipo%202025&draft=true&sort_by=des"
         .. "&from_date=1751000000&to_date=1751900000", nil,
@@ -96,15 +98,15 @@ describe("v1 wire", function()
         assert.equal("Completed", list[1].status)
         assert.same({ count = 2, total_pages = 1 }, meta)
       end },
-    { "campaign", function(s) return s:campaign(79) end, "GET", "campaign/79/", nil, ok(CAMPAIGN),
+    { "campaign", function(sess) return sess:campaign(79) end, "GET", "campaign/79/", nil, ok(CAMPAIGN),
       function(c)
         assert.equal(79, c.id)
         assert.equal(3, c.voice)
         assert.equal("Not Started", c.status)
         assert.same({}, c.usable_tags)
       end },
-    { "create_campaign", function(s)
-        return s:create_campaign { name = "ipo", services = "PHONE & SMS", user_phone = { 3 },
+    { "create_campaign", function(sess)
+        return sess:create_campaign { name = "ipo", services = "PHONE & SMS", user_phone = { 3 },
           message = "नमस्ते {name}", sms_message = "नमस्ते", description = "d", schedule = 1751957160, voice = 3 }
       end, "POST", "campaign/create/",
       { name = "ipo", services = "SMS & PHONE", user_phone = { 3 }, message = "नमस्ते {name}",
@@ -178,14 +180,14 @@ describe("v1 wire", function()
     { "report", function(_, c) return c:report() end, "GET", "download/report/79/", nil,
       { 200, "id,number\n1,9861566372\n", { ["content-type"] = "text/csv" } },
       function(r, _, req) assert.equal("id,number\n1,9861566372\n", r) assert.equal("*/*", req.headers.Accept) end },
-    { "survey_report (JSON)", function(s) return s:survey_report(16294, { format = "json" }) end, "GET",
+    { "survey_report (JSON)", function(sess) return sess:survey_report(16294, { format = "json" }) end, "GET",
       "download/survey/16294/report/?format=json", nil, ok { survey_id = 16294, results = {} },
       function(r) assert.equal(16294, r.survey_id) end },
-    { "survey_report (CSV)", function(s) return s:survey_report(16294) end, "GET",
+    { "survey_report (CSV)", function(sess) return sess:survey_report(16294) end, "GET",
       "download/survey/16294/report/", nil, { 200, "contact_id,number\n", { ["content-type"] = "text/csv" } },
       function(r) assert.equal("contact_id,number\n", r) end },
-    { "send_otp", function(s)
-        return s:send_otp { number = "9851023212", message = "Hi {otp}", sms_send_options = "voice",
+    { "send_otp", function(sess)
+        return sess:send_otp { number = "9851023212", message = "Hi {otp}", sms_send_options = "voice",
           voice_input = "np_prasanna", otp = "12345", company_name = "prixa" }
       end, "POST", "auths/send/otp/",
       { number = "9851023212", message = "Hi {otp}", sms_send_options = "voice", voice_input = "np_prasanna",
@@ -193,7 +195,7 @@ describe("v1 wire", function()
       ok { status = 200, success = true, message = "OTP Call Initiated Successfully.", errors = {},
         data = { details = { number = "9851023212", otp = "12345", credits_used = 2, company_name = "prixa" } } },
       function(r) assert.equal("prixa", r.company_name) assert.equal("9851023212", r.number) end },
-    { "otps (a page)", function(s) return s:otps { limit = 10 } end, "GET", "auths/list/send-otps/?limit=10", nil,
+    { "otps (a page)", function(sess) return sess:otps { limit = 10 } end, "GET", "auths/list/send-otps/?limit=10", nil,
       ok { count = 1, total_pages = 1, next = cjson.null, previous = cjson.null,
         results = { status = 200, success = true, errors = {}, data = { { id = 12, phone_number = "9861489014",
           otp = "12345" } } } },
@@ -295,7 +297,8 @@ describe("v1 login session", function()
   local function cookies(access, refresh)
     local parts = {}
     if access then
-      parts[#parts + 1] = "access=" .. access .. "; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Max-Age=86400; Path=/; HttpOnly"
+      parts[#parts + 1] = "access=" .. access
+        .. "; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Max-Age=86400; Path=/; HttpOnly"
     end
     if refresh then parts[#parts + 1] = "refresh=" .. refresh .. "; Path=/; HttpOnly; SameSite=Lax" end
     return { ["set-cookie"] = table.concat(parts, ", "), ["content-type"] = "application/json" }
@@ -339,7 +342,8 @@ describe("v1 login session", function()
       { 200, '{"message": "Session Refreshed Successfully"}', cookies(ACCESS2) },
       { 200, '{"id": 1}', JSON },
     }
-    local s = assert(tingting.session { base_url = BASE, api = "v1", email = "e@x.io", password = "pw", transport = t })
+    local s = assert(tingting.session { base_url = BASE, api = "v1", email = "e@x.io", password = "pw",
+      transport = t })
     assert(s:user())
     assert.equal("refresh=r1", t.requests[3].headers.Cookie)
     assert.equal("Bearer " .. ACCESS2, t.requests[4].headers.Authorization)
@@ -348,7 +352,8 @@ describe("v1 login session", function()
 
   it("takes Set-Cookie as a list (the ngx transport may give one)", function()
     local t = scripted {
-      { 200, '{"has_logged_in": true}', { ["set-cookie"] = { "access=" .. ACCESS .. "; Path=/", "refresh=r9; Path=/" } } },
+      { 200, '{"has_logged_in": true}',
+        { ["set-cookie"] = { "access=" .. ACCESS .. "; Path=/", "refresh=r9; Path=/" } } },
     }
     local s = assert(tingting.session { base_url = BASE, api = "v1", transport = t })
     assert.is_true(s:login("e@x.io", "pw"))
@@ -359,8 +364,8 @@ describe("v1 login session", function()
   it("refuses a login answer without an access cookie (decode)", function()
     local t = scripted { { 200, '{"has_logged_in": true}', JSON } }
     local s = assert(tingting.session { base_url = BASE, api = "v1", transport = t })
-    local ok, err = s:login("e@x.io", "pw")
-    assert.is_nil(ok)
+    local res, err = s:login("e@x.io", "pw")
+    assert.is_nil(res)
     assert.equal("decode", err.kind)
     assert.matches("access cookie", err.message)
   end)
