@@ -23,4 +23,7 @@ files["examples/openresty"] = { std = "ngx_lua+ngx_handlers" }
 files["lua/tingting/transport/ngx.lua"] = { std = "ngx_lua+ngx_handlers" }
 -- plain Lua that looks for ngx.now (clock) or uses ngx for shared dicts (store) inside nginx
 files["lua/tingting/clock.lua"] = { read_globals = { "ngx" } }
+files["lua/tingting/transport/cosocket.lua"] = { std = "ngx_lua" }
+-- chooses the cosocket transport when it runs inside nginx
+files["lua/tingting/init.lua"] = { read_globals = { "ngx" } }
 files["lua/tingting/store.lua"] = { read_globals = { "ngx" } }

@@ -7,7 +7,12 @@ CFLAGS   ?= -O2 -g
 WARN      = -std=c99 -Wall -Wextra -Wpedantic -Werror=implicit-function-declaration
 PIC       = -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L
 LUA_INC  ?= /usr/include/lua$(LUA_VER)
-CURL_LIBS = -lcurl -lxlsxwriter
+CURL_LIBS = -lcurl
+# libxlsxwriter: recipient files (csrc/xlsx.c)
+XLSX_LIBS = -lxlsxwriter
+# http-parser: the cosocket transport's response parser (csrc/http.c)
+HTTP_LIBS = -lhttp_parser
+LIBS      = $(CURL_LIBS) $(XLSX_LIBS) $(HTTP_LIBS)
 SRCS      = $(wildcard csrc/*.c csrc/curl/*.c)
 HDRS      = $(wildcard csrc/*.h csrc/curl/*.h)
 BUILD     = build/lua$(LUA_VER)
@@ -16,7 +21,7 @@ EMU       = bin/tingting-emulator
 TEST_PORT ?= 18787
 BUSTED    = busted --lua=$(LUA)
 
-DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libxlsxwriter-dev \
+DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libxlsxwriter-dev libhttp-parser-dev ca-certificates \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
            clang-14 libclang-rt-14-dev valgrind curl wrk
@@ -42,7 +47,7 @@ build: $(CORE)
 
 $(CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(CC) $(CFLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(LIBS)
 
 # The same sources for LuaJIT 2.1 (Lua 5.1 ABI), as loaded by nginx's Lua module,
 # and for Lua 5.3.
@@ -51,9 +56,9 @@ build-5.1:
 build-5.3:
 	$(MAKE) build LUA_VER=5.3
 
-# The sans-IO specs (core, numbers, crypto, JSON both ways) on Lua 5.3, 5.1 and LuaJIT.
+# The sans-IO specs (core, numbers, crypto, JSON both ways, HTTP answers) on Lua 5.3, 5.1 and LuaJIT.
 COMPAT_SPECS = spec/call_path_spec.lua spec/numbers_spec.lua spec/crypto_spec.lua spec/json_decode_spec.lua \
-               spec/json_encode_spec.lua
+               spec/json_encode_spec.lua spec/http_parser_spec.lua
 test-compat: build-5.1 build-5.3
 	@for v in lua5.3:5.3 lua5.1:5.1 luajit:5.1; do \
 	  busted --lua=$${v%%:*} --cpath="./build/lua$${v##*:}/?.so" -o TAP $(COMPAT_SPECS) >build/compat.log 2>&1 || \
@@ -61,7 +66,7 @@ test-compat: build-5.1 build-5.3
 	  echo "test-compat: $${v%%:*}: $$(grep -c '^ok' build/compat.log) passed"; \
 	done
 
-# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone).
+# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone, http).
 TEST_FUZZ_TIME ?= 5
 test: deps build build-5.1 test-compat lint rock-check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(TEST_FUZZ_TIME)
@@ -122,7 +127,8 @@ bench: deps bench-deps build build-5.1 build/bench/bare_curl
 	  $(LUA) bench/add_numbers.lua 20000 20; echo; \
 	  $(LUA) bench/add_numbers.lua 2000 0; echo; \
 	  $(LUA) bench/add_numbers.lua 20000 0; echo; \
-	  $(LUA) bench/openresty.lua 10 50; echo '```'; \
+	  $(LUA) bench/openresty.lua 10 50; echo; \
+	  BENCH_BASE=$$tls BENCH_CA=$$ca $(LUA) bench/scale.lua 1000000; echo '```'; \
 	} | tee bench/results.md
 
 docs:
@@ -184,13 +190,13 @@ SAN_PORT  ?= 18791
 
 $(SAN_CORE): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I$(LUA_INC) -shared -o $@ $(SRCS) $(LIBS)
 
 # The same sources for LuaJIT, loaded by nginx with the ASan runtime preloaded.
 SAN_CORE51 = build/asan-ngx/lua5.1/tingting/core.so
 $(SAN_CORE51): $(SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(CURL_LIBS)
+	$(SAN_CC) $(SAN_FLAGS) $(WARN) $(PIC) -I/usr/include/lua5.1 -shared -o $@ $(SRCS) $(LIBS)
 
 # The whole suite on the ASan+UBSan core, then a leak pass on spec/memcheck.lua,
 # then the #openresty specs with nginx running the LuaJIT build of the core
@@ -231,7 +237,7 @@ test-valgrind: deps build
 # ASan + UBSan, cjson loaded from the system. New inputs go to build/fuzz/corpus,
 # crashes to build/fuzz/artifacts; fuzz/corpus/<name>/ holds the seeds and the
 # regression inputs of every bug found. `make fuzz` runs each FUZZ_TIME seconds.
-FUZZERS    = parse build template phone
+FUZZERS    = parse build template phone http
 FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
              -fno-omit-frame-pointer -std=c99 -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) \
              -DTT_REPO='"$(CURDIR)"'
@@ -240,7 +246,7 @@ FUZZ_BINS  = $(FUZZERS:%=build/fuzz/fuzz_%)
 
 build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/harness.c fuzz/harness.h $(SRCS) $(HDRS)
 	@mkdir -p build/fuzz
-	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(CURL_LIBS)
+	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(LIBS)
 
 fuzz: deps $(FUZZ_BINS)
 	@set -e; mkdir -p build/fuzz/artifacts; \

@@ -28,7 +28,7 @@ http {
   proxy_temp_path $prefix/tmp;
   upstream emulator { server $emu; keepalive 16; }
   server {
-    listen 127.0.0.1:$port ssl;
+    listen 127.0.0.1:$port ssl http2;
     ssl_certificate $prefix/cert.pem;
     ssl_certificate_key $prefix/key.pem;
     keepalive_requests 1000000;

@@ -320,6 +320,8 @@ static int core_build(lua_State *L) {
   lua_setfield(L, -2, "timeout");
   lua_getfield(L, state, "connect_timeout");
   lua_setfield(L, -2, "connect_timeout");
+  lua_getfield(L, state, "max_body");
+  lua_setfield(L, -2, "max_body");
 
   lua_createtable(L, 0, 3);
   set_str(L, "Accept", ep->result == TT_R_BYTES ? "*/*" : "application/json");

@@ -18,7 +18,10 @@ static int core_write_private(lua_State *L) {
   int fd;
   if (plen == 0 || memchr(path, '\0', plen) != NULL) return luaL_argerror(L, 1, "bad path");
   tmp = lua_pushfstring(L, "%s.%d.tmp", path, (int)getpid());
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  /* A file of ours left by a crash goes first; then the name is created
+   * anew, never opened through a link planted there (O_EXCL fails on one). */
+  unlink(tmp);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) goto fail;
   /* a umask or an earlier file must not widen the mode */
   if (fchmod(fd, 0600) != 0) goto fail_fd;
@@ -56,6 +59,30 @@ fail:
   return 2;
 }
 
+/* core.create_private(path) -> true | nil, err: an empty file of mode 0600
+ * that did not exist (a link or a file already there is refused), for a
+ * temporary file that another library then writes by name. */
+static int core_create_private(lua_State *L) {
+  size_t plen;
+  const char *path = luaL_checklstring(L, 1, &plen);
+  int fd;
+  if (plen == 0 || memchr(path, '\0', plen) != NULL) return luaL_argerror(L, 1, "bad path");
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || fchmod(fd, 0600) != 0) {
+    int e = errno;
+    if (fd >= 0) {
+      close(fd);
+      unlink(path);
+    }
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(e));
+    return 2;
+  }
+  close(fd);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* core.isatty(file_or_fd) -> boolean: 0, 1, 2 or io.stdout etc. */
 static int core_isatty(lua_State *L) {
   int fd = -1;
@@ -71,6 +98,6 @@ static int core_isatty(lua_State *L) {
 
 void tt_fsutil_open(lua_State *L) {
   static const luaL_Reg fns[] = {
-    {"write_private", core_write_private}, {"isatty", core_isatty}, {NULL, NULL}};
+    {"write_private", core_write_private}, {"create_private", core_create_private}, {"isatty", core_isatty}, {NULL, NULL}};
   luaL_setfuncs(L, fns, 0);
 }

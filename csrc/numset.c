@@ -161,12 +161,7 @@ void tt_numset_open(lua_State *L) {
                                 {"__tostring", numset_tostring}, {NULL, NULL}};
   static const luaL_Reg methods[] = {{"add", numset_add}, {"has", numset_has}, {"remove", numset_remove},
                                      {"bytes", numset_bytes}, {"close", numset_close}, {NULL, NULL}};
-  tt_class(L, TT_NUMSET_MT, mm);
-  luaL_setfuncs(L, methods, 0);
-  luaL_getmetatable(L, TT_NUMSET_MT);
-  lua_insert(L, -2);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  tt_class_with(L, TT_NUMSET_MT, mm, methods);
   lua_pushcfunction(L, core_numset);
   lua_setfield(L, -2, "numset");
 }

@@ -13,6 +13,10 @@
 /* core.VERSION, and the curl transport's User-Agent. */
 #define TT_VERSION "0.1.0"
 
+/* The largest answer a transport keeps unless told otherwise (the session's
+ * max_body, tingting.MAX_BODY, says the same). */
+#define TT_MAX_BODY (64u * 1024u * 1024u)
+
 #pragma GCC visibility push(hidden)
 
 void tt_util_open(lua_State *L);      /* util.c: sleep */
@@ -28,6 +32,7 @@ void tt_fsutil_open(lua_State *L);    /* fsutil.c: write_private, isatty */
 void tt_crypto_open(lua_State *L);    /* crypto.c: sha256, hmac_sha256, random_bytes, equal, hex */
 void tt_xlsx_open(lua_State *L);      /* xlsx.c: xlsx_open (libxlsxwriter, constant memory) */
 void tt_numset_open(lua_State *L);    /* numset.c: numset, a compact set of phone numbers */
+void tt_http_open(lua_State *L);      /* http.c: http_response (http-parser) */
 int tt_curl_open(lua_State *L);       /* curl/transport.c: curl; 0 = ok */
 
 #pragma GCC visibility pop

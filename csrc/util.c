@@ -23,6 +23,17 @@ void tt_class(lua_State *L, const char *name, const luaL_Reg *mm) {
   lua_remove(L, -2);
 }
 
+/* A class whose methods are C functions only: `methods` becomes the methods
+ * table and __index; nothing is left on the stack. */
+void tt_class_with(lua_State *L, const char *name, const luaL_Reg *mm, const luaL_Reg *methods) {
+  tt_class(L, name, mm);
+  luaL_setfuncs(L, methods, 0);
+  luaL_getmetatable(L, name);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
+
 void tt_sleep(lua_Number secs) {
   struct timespec ts, rem;
   if (!(secs > 0)) return;

@@ -13,6 +13,7 @@
 /* Create or reuse (a second require) the metatable `name` with metamethods
  * `mm`, and push its `methods` table, which __index consults and Lua fills. */
 void tt_class(lua_State *L, const char *name, const luaL_Reg *mm);
+void tt_class_with(lua_State *L, const char *name, const luaL_Reg *mm, const luaL_Reg *methods);
 
 /* Blocking sleep, restarted after signals; at most a day. */
 void tt_sleep(lua_Number seconds);

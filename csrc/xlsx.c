@@ -171,12 +171,7 @@ void tt_xlsx_open(lua_State *L) {
                                 {NULL, NULL}};
   static const luaL_Reg methods[] = {{"row", xlsx_row}, {"rows", xlsx_rows}, {"close", xlsx_close},
                                      {"abort", xlsx_abort}, {NULL, NULL}};
-  tt_class(L, TT_XLSX_MT, mm);
-  luaL_setfuncs(L, methods, 0);
-  luaL_getmetatable(L, TT_XLSX_MT);
-  lua_insert(L, -2);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  tt_class_with(L, TT_XLSX_MT, mm, methods);
   lua_pushcfunction(L, core_xlsx_open);
   lua_setfield(L, -2, "xlsx_open");
 }

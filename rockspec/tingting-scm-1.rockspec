@@ -17,10 +17,13 @@ dependencies = {
   "lua-cjson",
 }
 -- The library only: on Debian curl.h lives under /usr/include/<triplet>,
--- where a header check fails although the compiler finds it.
+-- where a header check fails although the compiler finds it. HTTP_PARSER:
+-- nodejs/http-parser 2.9 (Debian: libhttp-parser-dev), the cosocket
+-- transport's response parser, checked the same way.
 external_dependencies = {
   CURL = { library = "curl" },
   XLSXWRITER = { library = "xlsxwriter" },
+  HTTP_PARSER = { library = "http_parser" },
 }
 build = {
   type = "builtin",
@@ -31,13 +34,13 @@ build = {
         "csrc/endpoints.c", "csrc/endpoints_v1.c", "csrc/validate.c", "csrc/datetime.c",
         "csrc/arguments.c", "csrc/session.c",
         "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/parse_v1.c", "csrc/fsutil.c", "csrc/crypto.c",
-        "csrc/xlsx.c", "csrc/numset.c",
+        "csrc/xlsx.c", "csrc/numset.c", "csrc/http.c",
         "csrc/curl/transport.c", "csrc/curl/request.c", "csrc/curl/xfer.c", "csrc/curl/finish.c",
         "csrc/curl/multi.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl", "xlsxwriter" },
-      libdirs = { "$(CURL_LIBDIR)", "$(XLSXWRITER_LIBDIR)" },
+      libraries = { "curl", "xlsxwriter", "http_parser" },
+      libdirs = { "$(CURL_LIBDIR)", "$(XLSXWRITER_LIBDIR)", "$(HTTP_PARSER_LIBDIR)" },
     },
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",
@@ -49,9 +52,14 @@ build = {
     ["tingting.template"] = "lua/tingting/template.lua",
     ["tingting.numbers"] = "lua/tingting/numbers.lua",
     ["tingting.batch"] = "lua/tingting/batch.lua",
+    ["tingting.upload"] = "lua/tingting/upload.lua",
+    ["tingting.dialect"] = "lua/tingting/dialect.lua",
+    ["tingting.objects"] = "lua/tingting/objects.lua",
+    ["tingting.v1"] = "lua/tingting/v1.lua",
     ["tingting.store"] = "lua/tingting/store.lua",
     ["tingting.otp"] = "lua/tingting/otp.lua",
     ["tingting.transport.ngx"] = "lua/tingting/transport/ngx.lua",
+    ["tingting.transport.cosocket"] = "lua/tingting/transport/cosocket.lua",
     ["tingting.cli"] = "lua/tingting/cli/init.lua",
     ["tingting.cli.exit"] = "lua/tingting/cli/exit.lua",
     ["tingting.cli.args"] = "lua/tingting/cli/args.lua",

@@ -271,20 +271,29 @@ describe("curl transport", function()
       assert.equal(0, count(USER))
     end)
 
-    it("aborts an answer larger than max_body", function()
+    it("refuses an answer larger than max_body as one it cannot take (decode), in memory or in a sink", function()
       local small = core.curl { max_body = 64 }
       local status, err = small:request(req("GET", USER))
       assert.is_nil(status)
-      assert.equal("network", err.kind)
-      assert.matches("exceeded max_body %(64 bytes%)", err.message)
-      -- the sink is not capped
+      assert.equal("decode", err.kind)
+      assert.is_true(err.sent)
+      assert.matches("larger than max_body %(64 bytes%)", err.message)
       local path = tmpname()
       local id = create_campaign("big")
-      status = small:request(req("GET", "/api/system/campaigns/report/download/?campaign_id=" .. id,
-        { sink = path }))
+      local report = "/api/system/campaigns/report/download/?campaign_id=" .. id
+      status, err = small:request(req("GET", report, { sink = path }))
+      assert.is_nil(status)
+      assert.equal("decode", err.kind)
+      assert.is_nil(io.open(path, "rb"), "no file is left for a refused answer")
+      assert.is_nil(io.open(path .. ".part", "rb"))
+      -- the request's own max_body wins over the transport's
+      status = small:request(req("GET", report, { sink = path, max_body = 1024 * 1024 }))
       small:close()
       assert.equal(200, status)
       assert.truthy(#slurp(path) > 64)
+      local p = io.popen("stat -c %a " .. path)
+      assert.equal("600", p:read("*l"))
+      p:close()
       os.remove(path)
     end)
 

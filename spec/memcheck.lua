@@ -149,6 +149,26 @@ local function run()
     and not pcall(core.hex, nil), "crypto bad arguments")
   mark("crypto")
 
+  -- http_response (the cosocket transport's parser): a chunked answer with
+  -- trailers byte by byte, a streamed body, each refusal, answers left to __gc
+  local hp = core.http_response(64, true)
+  local answer = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n"
+    .. "Transfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nX-T: 1\r\n\r\n"
+  for i = 1, #answer do hp:feed(answer:sub(i, i)) end
+  check(hp:done() and hp:take() == "hello" and hp:headers()["set-cookie"] == "a, b" and hp:trailers()["x-t"] == "1",
+    "http_response chunked")
+  hp:close(); hp:close()
+  for _, answer_bad in ipairs { "garbage\r\n", "HTTP/1.1 200 OK\r\n" .. ("X: " .. ("y"):rep(100) .. "\r\n"):rep(3000),
+    "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" .. ("z"):rep(100), "HTTP/1.1 101 Up\r\n\r\n" } do
+    local p = core.http_response(10)
+    check(p:feed(answer_bad) == nil and p:feed("more") == nil, "http_response refusal")
+  end
+  local cut = core.http_response()
+  cut:feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+  check(cut:feed(nil) == nil and tostring(cut):find("status=200", 1, true), "http_response cut")
+  check(not pcall(core.http_response, -1), "http_response bad max_body")
+  mark("http_response")
+
   -- lifetimes: close twice, use after close, objects outliving their session
   local keep = c
   s:close(); s:close()

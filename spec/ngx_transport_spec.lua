@@ -1,6 +1,8 @@
 -- tingting.transport.ngx inside Debian's nginx (LuaJIT): the whole API, the
 -- retry policy, token renewal, batches and failures, run by spec/ngx/cases.lua
--- in a worker and checked here against the emulator's log and state.
+-- in a worker and checked here against the emulator's log and state. The
+-- same cases run on tingting.transport.cosocket (what only one of the two
+-- does is marked; the cosocket's own cases are spec/cosocket_spec.lua).
 local emu = require "spec.helpers.emulator"
 local ngxh = require "spec.helpers.openresty"
 
@@ -17,10 +19,16 @@ local function query(args)
   return #out > 0 and ("?" .. table.concat(out, "&")) or ""
 end
 
-describe("tingting.transport.ngx #openresty", function()
+-- (the loop's body keeps the indentation it had before it ran twice)
+for _, transport in ipairs { "ngx", "cosocket" } do
+local ngx_only = transport == "ngx" and it or function() end
+
+describe("tingting.transport." .. transport .. " #openresty", function()
   local srv
 
   local function case(name, args, headers)
+    args = args or {}
+    args.transport = transport
     local status, body = srv:http("GET", "/case/" .. name .. query(args), nil, headers)
     assert.equal(200, status, type(body) == "table" and body.error or tostring(body))
     return body
@@ -133,9 +141,9 @@ describe("tingting.transport.ngx #openresty", function()
     assert.matches("cut off", r.err.message)
   end)
 
-  it("reports nginx's proxy timeout as a timeout", function()
+  it("reports no answer in time (nginx's proxy timeout, the session's timeout) as a timeout", function()
     emu.fault { path = "/api/accounts/user_details/", kind = "delay", delay_ms = 2500, count = 1 }
-    local r = case("user", { max_retries = 0 })
+    local r = case("user", { max_retries = 0, timeout = 1 })
     assert.is_false(r.ok)
     assert.equal("timeout", r.err.kind)
   end)
@@ -160,7 +168,7 @@ describe("tingting.transport.ngx #openresty", function()
     assert.is_true(r.secs >= 0.5, "the retries waited their backoff")
   end)
 
-  it("does not call a request unsent when one peer took it and the next refused", function()
+  ngx_only("does not call a request unsent when one peer took it and the next refused", function()
     emu.fault { path = "/api/accounts/user_details/", kind = "drop", after = true, count = 1 }
     local r = case("multi")
     assert.is_false(r.ok)
@@ -232,14 +240,14 @@ describe("tingting.transport.ngx #openresty", function()
     assert.is_true(r.seen >= 3 and r.seen <= 4)
   end)
 
-  it("refuses bad options of the transport and the store with validation errors", function()
+  ngx_only("refuses bad options of the transport and the store with validation errors", function()
     local r = case("bad_options")
     for _, name in ipairs { "location", "max_body", "user_agent", "colour", "options", "dict" } do
       assert.same({ ok = false, field = name, kind = "validation" }, r[name], name)
     end
   end)
 
-  it("gives a clear error, sending nothing, where nginx allows no subrequests", function()
+  ngx_only("gives a clear error, sending nothing, where nginx allows no subrequests", function()
     local r = case("timer")
     assert.is_false(r.ok)
     assert.equal("network", r.err.kind)
@@ -248,3 +256,4 @@ describe("tingting.transport.ngx #openresty", function()
     assert.same({}, emu.requests())
   end)
 end)
+end

@@ -1,5 +1,6 @@
 -- The OTP service of examples/openresty in Debian's nginx + Lua module
--- (LuaJIT), against the emulator, checked from outside with HTTP.
+-- (LuaJIT), against the emulator, checked from outside with HTTP: on the
+-- cosocket transport (the example's own) and on subrequests (ngx).
 local socket = require "socket"
 local emu = require "spec.helpers.emulator"
 local ngxh = require "spec.helpers.openresty"
@@ -31,15 +32,18 @@ local function statuses(results)
   return by
 end
 
-describe("OpenResty OTP service #openresty", function()
+-- (the loop's body keeps the indentation it had before it ran twice)
+for _, transport in ipairs { "cosocket", "ngx" } do
+
+describe("OpenResty OTP service on " .. transport .. " #openresty", function()
   local srv
 
   -- Short-lived codes so expiry and cooldown are quick to see.
   setup(function()
     emu.reset()
     emu.config { latency_ms = 0 }
-    srv = ngxh.start { workers = 2, env = { OTP_TTL = 3, OTP_RESEND_AFTER = 1, OTP_MAX_ATTEMPTS = 3,
-      OTP_MAX_SENDS = 50, OTP_LENGTH = 6 } }
+    srv = ngxh.start { workers = 2, transport = transport, env = { OTP_TTL = 3, OTP_RESEND_AFTER = 1,
+      OTP_MAX_ATTEMPTS = 3, OTP_MAX_SENDS = 50, OTP_LENGTH = 6 } }
   end)
 
   teardown(function()
@@ -119,6 +123,23 @@ describe("OpenResty OTP service #openresty", function()
     assert.equal("expired", body.reason)
   end)
 
+  if transport == "cosocket" then
+    it("answers first and sends the code from ngx.timer.at (POST /otp/send_later)", function()
+      local number = "9851023299"
+      local status, body = srv:post("/otp/send_later", { number = number })
+      assert.equal(202, status)
+      assert.same({ ok = true, queued = true }, body)
+      local code
+      for _ = 1, 100 do
+        code = ngxh.last_code(number)
+        if code then break end
+        socket.sleep(0.02)
+      end
+      assert.matches("^%d%d%d%d%d%d$", code)
+      assert.equal(200, (verify(srv, code, number)))
+    end)
+  end
+
   it("answers bad input with 400 or 405 and a JSON reason, sending nothing", function()
     emu.clear_requests()
     local cases = {
@@ -145,6 +166,8 @@ describe("OpenResty OTP service #openresty", function()
   end)
 end)
 
+end
+
 -- Run fn(srv) on a fresh instance, stop it, then fail with fn's error or
 -- with nginx's logged errors (shown either way).
 local function with_server(opts, fn, allow_errors)
@@ -157,10 +180,12 @@ local function with_server(opts, fn, allow_errors)
   if not allow_errors then assert.same({}, errors, log) end
 end
 
-describe("OpenResty transport #openresty", function()
+for _, transport in ipairs { "cosocket", "ngx" } do
+
+describe("OpenResty transport " .. transport .. " #openresty", function()
   it("does not block the worker while OTP sends wait on a slow API", function()
     emu.reset()
-    with_server({ workers = 1 }, function(srv)
+    with_server({ workers = 1, transport = transport }, function(srv)
       assert.equal(200, (send(srv, "9800000001"))) -- logged in and warm
       emu.config { latency_ms = 1000 }
       local bodies = {}
@@ -181,26 +206,10 @@ describe("OpenResty transport #openresty", function()
     end)
   end)
 
-  it("(for contrast) with the blocking curl transport the same probe waits", function()
-    emu.reset()
-    with_server({ workers = 1, transport = "curl" }, function(srv)
-      assert.equal(200, (send(srv, "9800000001")))
-      emu.config { latency_ms = 1000 }
-      local wait = srv:background_posts("/otp/send", { { number = "9800000011" } })
-      socket.sleep(0.3)
-      local t0 = socket.gettime()
-      assert.equal(200, (srv:http("GET", "/health")))
-      local probe = socket.gettime() - t0
-      wait()
-      emu.config { latency_ms = 0 }
-      assert.is_true(probe > 0.4, ("/health took only %.3f s"):format(probe))
-    end)
-  end)
-
   it("logs in once for many concurrent first requests across workers", function()
     emu.reset()
     emu.config { latency_ms = 50 } -- so the first requests overlap the login
-    with_server({ workers = 2 }, function(srv)
+    with_server({ workers = 2, transport = transport }, function(srv)
       emu.clear_requests()
       local results = srv:many(numbers(40), 40)
       assert.same({ [200] = 40 }, statuses(results))
@@ -212,7 +221,7 @@ describe("OpenResty transport #openresty", function()
   it("refreshes an expired access token once for many concurrent requests", function()
     emu.reset()
     emu.config { access_ttl = 2, latency_ms = 20 }
-    with_server({ workers = 2 }, function(srv)
+    with_server({ workers = 2, transport = transport }, function(srv)
       -- every worker holds the token: each answers a request
       assert.same({ [200] = 20 }, statuses(srv:many(numbers(20, 9810000000), 20)))
       socket.sleep(2.2) -- the access token has expired
@@ -227,7 +236,8 @@ describe("OpenResty transport #openresty", function()
   it("serves 50 connections for 10 s under wrk without one failed request", function()
     emu.reset()
     emu.config { latency_ms = 0, credits = 1000000000 }
-    with_server({ workers = 2, env = { OTP_RESEND_AFTER = 0, OTP_MAX_SENDS = 1000 } }, function(srv)
+    local env = { OTP_RESEND_AFTER = 0, OTP_MAX_SENDS = 1000 }
+    with_server({ workers = 2, transport = transport, env = env }, function(srv)
       local r = ngxh.wrk(srv.url, 50, 10)
       assert.is_true(r.total > 1000, r.output)
       assert.equal(0, r.non2xx, r.output)
@@ -236,6 +246,26 @@ describe("OpenResty transport #openresty", function()
       -- in flight when wrk stopped, at most one per connection)
       local sent = #emu.state().otps
       assert.is_true(sent >= r.total and sent <= r.total + 50, ("%d sent for %d answers"):format(sent, r.total))
+    end)
+  end)
+end)
+
+end
+
+describe("OpenResty, blocking curl transport #openresty", function()
+  it("(for contrast) with the blocking curl transport the same probe waits", function()
+    emu.reset()
+    with_server({ workers = 1, transport = "curl" }, function(srv)
+      assert.equal(200, (send(srv, "9800000001")))
+      emu.config { latency_ms = 1000 }
+      local wait = srv:background_posts("/otp/send", { { number = "9800000011" } })
+      socket.sleep(0.3)
+      local t0 = socket.gettime()
+      assert.equal(200, (srv:http("GET", "/health")))
+      local probe = socket.gettime() - t0
+      wait()
+      emu.config { latency_ms = 0 }
+      assert.is_true(probe > 0.4, ("/health took only %.3f s"):format(probe))
     end)
   end)
 end)

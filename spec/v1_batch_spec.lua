@@ -140,4 +140,50 @@ describe("v1 add_numbers", function()
     for _, number in ipairs(list) do assert.equal(1, counts[number], number) end
     quick:close()
   end)
+
+  describe("upload_numbers", function()
+    local function tmp_count()
+      local dir = os.getenv("TMPDIR") or "/tmp"
+      local p = io.popen("ls " .. dir .. " | grep -c '^tingting-.*%.xlsx$'")
+      local n = tonumber(p:read("a")) or 0
+      p:close()
+      return n
+    end
+
+    it("uploads a list of records as a temporary .xlsx, removed afterwards", function()
+      local before = tmp_count()
+      local res = assert(c:upload_numbers { "9801356897",
+        { number = "9812345698", available_tags = { name = "Sita" } } })
+      assert.equal(2, res.total_validated_rows)
+      assert.equal(before, tmp_count())
+      local counts = server_numbers(c.id)
+      assert.equal(1, counts["9801356897"])
+      local numbers = assert(c:numbers())
+      assert.equal(3, #numbers)
+      local r = emu.requests()
+      assert.equal("PATCH", r[#r - 1].method)
+      assert.matches("^/api/v1/campaign/create/%d+/detail/$", r[#r - 1].path)
+    end)
+
+    it("uploads an iterator", function()
+      local i = 0
+      local res = assert(c:upload_numbers(function()
+        i = i + 1
+        if i <= 25 then return tostring(9801000000 + i) end
+      end))
+      assert.equal(25, res.total_validated_rows)
+    end)
+
+    it("refuses a bad record before sending anything, leaving no file", function()
+      local before = tmp_count()
+      emu.clear_requests()
+      local res, err = c:upload_numbers { "9801356897", "12" }
+      assert.is_nil(res)
+      assert.equal("validation", err.kind)
+      assert.equal("bulk_file", err.field)
+      assert.matches("item 2", err.message)
+      assert.equal(before, tmp_count())
+      assert.equal(0, #emu.requests())
+    end)
+  end)
 end)

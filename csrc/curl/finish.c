@@ -73,7 +73,7 @@ static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
   char msg[CURL_ERROR_SIZE + 128];
   if (x->fail == TT_FAIL_RESEND) rc = CURLE_SEND_FAIL_REWIND; /* the code it had before POSTFIELDS */
   if (x->fail == TT_FAIL_MAX_BODY) {
-    snprintf(msg, sizeof msg, "the answer exceeded max_body (%zu bytes)", x->max_body);
+    snprintf(msg, sizeof msg, "the answer is larger than max_body (%zu bytes)", x->max_body);
   } else if (rc == CURLE_SEND_FAIL_REWIND) {
     snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
                               "been processed, and was not resent as it is not idempotent");
@@ -88,7 +88,9 @@ static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
   trim_end(msg);
   lua_pushnil(L);
   lua_createtable(L, 0, 4);
-  lua_pushstring(L, rc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "network");
+  /* an answer past the cap arrived whole enough to be refused: not a
+   * network failure worth another try, but an answer we cannot take */
+  lua_pushstring(L, x->fail == TT_FAIL_MAX_BODY ? "decode" : rc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "network");
   lua_setfield(L, -2, "kind");
   lua_pushstring(L, msg);
   lua_setfield(L, -2, "message");
@@ -127,6 +129,8 @@ static CURLcode finish_sink(tt_xfer *x) {
 /* Pushes `status, body, headers` (returns 3) or `nil, err` (returns 2) and
  * releases what the request held. */
 int tt_xfer_finish(lua_State *L, tt_xfer *x, CURLcode rc) {
+  long made = 0;
+  if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &made) == CURLE_OK) x->connects += made;
   long status = 0;
   int sunk = 0, nres;
   if (rc == CURLE_OK) curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);

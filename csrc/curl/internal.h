@@ -12,9 +12,6 @@
 
 #define TT_CURL_MT "tingting.curl"
 
-/* Largest answer body the transport keeps in memory (a download to a file
- * via `sink` has no cap). */
-#define TT_MAX_BODY (64u * 1024u * 1024u)
 
 /* CURLOPT_PROTOCOLS_STR needs 7.85, CURLOPT_PREREQFUNCTION 7.80. */
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -39,6 +36,7 @@ typedef struct tt_reqv {
   int form;                 /* has a form */
   int ctype;                /* the headers set Content-Type */
   double timeout, connect_timeout; /* 0 when the table does not say */
+  size_t max_body;          /* 0 when the table does not say */
   tt_buf *lines;            /* receives "Name: value\0" per header */
 } tt_reqv;
 
@@ -47,6 +45,7 @@ typedef struct tt_opts {
   double timeout, connect_timeout; /* seconds */
   size_t max_body;
   int insecure;
+  int http2;                       /* offer h2 over https, multiplex t:many() */
   char *ca_file, *user_agent;      /* malloc'd; NULL = none / default */
 } tt_opts;
 
@@ -65,7 +64,9 @@ typedef struct tt_xfer {
   tt_src body;
   tt_buf data;          /* answer body kept in memory */
   tt_buf head;          /* header lines of the latest response */
-  size_t max_body;
+  size_t max_body;      /* the answer's cap, in memory or in the sink */
+  size_t written;       /* bytes written to the sink */
+  long connects;        /* connections this handle opened, over its life */
   char *sink;           /* copy of req.sink (malloc'd, also holds part) */
   char *part;           /* sink .. ".part", NULL without sink */
   FILE *file;           /* open .part while a 2xx body streams to it */

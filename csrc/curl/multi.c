@@ -152,8 +152,10 @@ int tt_multi_run(lua_State *L, tt_transport *t) {
   }
   conc = lua_tonumber(L, 3) < n ? (int)lua_tonumber(L, 3) : n;
   if (n == 0) return 0;
-  if (t->multi == NULL && (t->multi = curl_multi_init()) == NULL)
-    return luaL_error(L, "tingting.curl: out of memory");
+  if (t->multi == NULL) {
+    if ((t->multi = curl_multi_init()) == NULL) return luaL_error(L, "tingting.curl: out of memory");
+    curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, t->o.http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
+  }
   if (grow_pool(t, conc) != 0) return luaL_error(L, "tingting.curl: cannot create curl handles");
   t->busy = 1;
   lua_pushcfunction(L, many_run);

@@ -136,6 +136,12 @@ void tt_req_check(lua_State *L, int idx, int n, tt_reqv *v) {
   }
   check_seconds(L, idx, "timeout", n, v ? &v->timeout : NULL);
   check_seconds(L, idx, "connect_timeout", n, v ? &v->connect_timeout : NULL);
+  if ((t = tt_req_field(L, idx, "max_body")) != LUA_TNIL) {
+    lua_Number m = t == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+    if (!(m >= 1 && m <= 9007199254740992.0) || m != (lua_Number)(long long)m)
+      req_error(L, n, "max_body", "expected a positive integer (bytes)");
+    if (v != NULL) v->max_body = (size_t)m;
+  }
   lua_settop(L, top);
 }
 

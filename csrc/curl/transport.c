@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char *const OPTIONS[] = {"timeout", "connect_timeout", "ca_file", "insecure",
-                                      "user_agent", "max_body", NULL};
+                                      "user_agent", "max_body", "http2", NULL};
 
 static char *dupstr(const char *s) {
   size_t len = strlen(s) + 1;
@@ -81,7 +81,7 @@ static int transport_new(lua_State *L) {
   double timeout = 30, connect_timeout = 10;
   lua_Number max_body = (lua_Number)TT_MAX_BODY;
   const char *ca_file = NULL, *user_agent = NULL;
-  int insecure = 0;
+  int insecure = 0, http2 = 1;
   if (!lua_isnoneornil(L, 1)) {
     luaL_checktype(L, 1, LUA_TTABLE);
     check_options(L);
@@ -93,6 +93,10 @@ static int transport_new(lua_State *L) {
     if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
       luaL_error(L, "tingting.curl: insecure: expected a boolean");
     insecure = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, 1, "http2");
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) luaL_error(L, "tingting.curl: http2: expected a boolean");
+    if (lua_isboolean(L, -1)) http2 = lua_toboolean(L, -1);
     lua_getfield(L, 1, "max_body");
     if (!lua_isnil(L, -1)) {
       if (!tt_isinteger(L, -1) || lua_tonumber(L, -1) < 0)
@@ -116,6 +120,7 @@ static int transport_new(lua_State *L) {
   t->o.connect_timeout = connect_timeout;
   t->o.max_body = (size_t)max_body;
   t->o.insecure = insecure;
+  t->o.http2 = http2;
   if ((ca_file != NULL && (t->o.ca_file = dupstr(ca_file)) == NULL) ||
       (t->o.user_agent = dupstr(user_agent)) == NULL)
     return luaL_error(L, "tingting.curl: out of memory");
@@ -165,8 +170,22 @@ static int transport_tostring(lua_State *L) {
   return 1;
 }
 
+/* t:stats() -> {connects = n}: connections the transport has opened (each
+ * request or batch that found none to reuse, or no stream to multiplex on). */
+static int transport_stats(lua_State *L) {
+  tt_transport *t = check_open(L, 1);
+  long n = t->one.connects;
+  int k;
+  for (k = 0; k < t->npool; k++) n += t->pool[k].connects;
+  lua_createtable(L, 0, 1);
+  lua_pushinteger(L, (lua_Integer)n);
+  lua_setfield(L, -2, "connects");
+  return 1;
+}
+
 static const luaL_Reg methods[] = {
     {"request", transport_request},
+    {"stats", transport_stats},
     {"many", transport_many},
     {"sleep", transport_sleep},
     {"close", transport_close},

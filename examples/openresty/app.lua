@@ -1,4 +1,5 @@
---- An OTP service on tingting.otp: POST /otp/send {"number": "98XXXXXXXX"} and
+--- An OTP service on tingting.otp: POST /otp/send {"number": "98XXXXXXXX"},
+-- POST /otp/send_later (the same, sent from a timer after answering 202) and
 -- POST /otp/verify {"number": "98XXXXXXXX", "code": "123456"}, answering JSON.
 -- Loaded by examples/openresty/nginx.conf; one session and one OTP flow per
 -- worker, one login shared by all workers through the shared dict.
@@ -7,8 +8,10 @@
 -- nginx.conf): TINGTING_BASE_URL, TINGTING_EMAIL, TINGTING_PASSWORD,
 -- TINGTING_OTP_SECRET, and OTP_TTL, OTP_LENGTH, OTP_MAX_ATTEMPTS,
 -- OTP_RESEND_AFTER, OTP_MAX_SENDS, OTP_VIA for the flow.
--- TINGTING_TRANSPORT=curl uses the blocking libcurl transport instead of
--- subrequests: only to measure what that costs (make bench).
+-- The API is called over cosockets (tingting.transport.cosocket, the default
+-- inside nginx). TINGTING_TRANSPORT=ngx uses subrequests to the /_tingting/
+-- location instead, and TINGTING_TRANSPORT=curl the blocking libcurl
+-- transport: only to compare them (make bench).
 local cjson = require "cjson.safe"
 local tingting = require "tingting"
 local otp = require "tingting.otp"
@@ -40,8 +43,13 @@ local function get_flow()
   if flow or setup_err then return flow, setup_err end
   local store = assert(tingting.store.shared_dict(ngx.shared.tingting))
   local transport
-  if os.getenv("TINGTING_TRANSPORT") ~= "curl" then
+  local which = os.getenv("TINGTING_TRANSPORT")
+  if which == "ngx" then
     transport = assert(tingting.transport.ngx { location = "/_tingting" })
+  elseif which == "curl" then
+    transport = assert(tingting.transport.curl())
+  else
+    transport = assert(tingting.transport.cosocket { pool_size = 32, keepalive_timeout = 60 })
   end
   local s, err = tingting.session {
     email = os.getenv("TINGTING_EMAIL"), password = os.getenv("TINGTING_PASSWORD"),
@@ -124,6 +132,25 @@ function _M.send()
   ngx.log(ngx.WARN, "otp send failed: ", detail.message)
   return reply(502, { ok = false, reason = reason, message = "the code could not be sent; try again later",
     delivered_maybe = detail.delivered_maybe or false })
+end
+
+--- POST /otp/send_later {"number": ...}: answers 202 at once and sends the
+-- code from a timer (ngx.timer.at), after the client has its answer. The
+-- outcome only reaches the error log; a timer is also how to call the API
+-- from init_worker_by_lua, where nginx allows no cosockets.
+function _M.send_later()
+  local doc = read_input { number = "digits" }
+  local f, err = get_flow()
+  if not f then return unavailable(err) end
+  local ok, terr = ngx.timer.at(0, function(premature)
+    if premature then return end
+    local info, reason, detail = f:send(doc.number)
+    if not info then ngx.log(ngx.WARN, "otp send_later failed: ", reason, ": ", detail and detail.message) end
+  end)
+  if not ok then
+    return reply(503, { ok = false, reason = "unavailable", message = "cannot start a timer: " .. tostring(terr) })
+  end
+  return reply(202, { ok = true, queued = true })
 end
 
 --- POST /otp/verify {"number": ..., "code": ...}

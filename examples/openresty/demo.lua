@@ -28,7 +28,7 @@ local function phone()
   return last.otp, last.message
 end
 
-print("OTP service " .. service .. " (nginx + LuaJIT, tingting.transport.ngx) -> API " .. emulator)
+print("OTP service " .. service .. " (nginx + LuaJIT, tingting.transport.cosocket) -> API " .. emulator)
 print()
 show("POST /otp/send " .. NUMBER, call("POST", service .. "/otp/send", { number = NUMBER }))
 local code, sms = phone()
@@ -40,6 +40,11 @@ show("POST /otp/verify with it again (one use)",
   call("POST", service .. "/otp/verify", { number = NUMBER, code = code }))
 show("POST /otp/send again at once", call("POST", service .. "/otp/send", { number = NUMBER }))
 show("POST /otp/send with a bad number", call("POST", service .. "/otp/send", { number = "12345" }))
+local LATER = "9851023213"
+show("POST /otp/send_later " .. LATER, call("POST", service .. "/otp/send_later", { number = LATER }))
+tingting.sleep(0.5)
+local _, later = phone()
+print(("%-44s    %q"):format("  then, from a timer, the phone receives", later))
 http:close()
 print()
 print("The service stores only an HMAC of each code, in a lua_shared_dict shared by its workers,")

@@ -8,7 +8,7 @@
 -- The source is a list, or an iterator returning a number string or a
 -- `{number=, available_tags=}` record per call and nil at the end (such as
 -- `tingting.numbers.each_csv(path)`). Records are read, validated, deduplicated
--- and sent a window at a time (four times the concurrency); seen numbers are
+-- and sent a window at a time (eight times the concurrency); seen numbers are
 -- kept in a `core.numset` (8 bytes a slot), not in a table of strings.
 -- @module tingting.batch
 local core = require "tingting.core"
@@ -226,7 +226,7 @@ function M.add_numbers(c, source, opts)
     progress()
   end
 
-  local window = o.concurrency * 4 * group
+  local window = o.concurrency * 8 * group
   local again, ambiguous, timed_out = {}, {}, false
 
   -- Look for the ambiguous ones in the campaign: present means added; absent
@@ -267,7 +267,7 @@ function M.add_numbers(c, source, opts)
       args = { id = c.id, number = recs[1].number, available_tags = recs[1].available_tags }
     end
     local req, berr = call.prepare(s, st, "add_number", args)
-    if req then req.max_body = M.ITEM_MAX_BODY end
+    if req then req.max_body = math.min(M.ITEM_MAX_BODY, st.max_body) end
     return req, berr
   end
 

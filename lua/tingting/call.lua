@@ -46,6 +46,9 @@ local log = hooks.log
 -- processed: never sent (connect/resolve failures) or refused with 429.
 function M.retryable(err, idempotent)
   if err.kind == "validation" or err.kind == "decode" then return false end
+  -- a transport that knows no retry can help says so (cosockets in a phase
+  -- of nginx that disables them)
+  if err.no_retry then return false end
   if err.kind == "rate_limited" or err.status == 429 then return true end
   if err.sent == false and (err.kind == "network" or err.kind == "timeout") then return true end
   if not idempotent then return false end
@@ -176,7 +179,8 @@ function M.prepare(s, st, op, args)
   return req
 end
 
---- Call operation `op` on session `s`; `opts.sink` streams a download to a file.
+--- Call operation `op` on session `s`; `opts.sink` streams a download to a
+-- file, `opts.max_body` caps the answer (else the session's max_body).
 function M.call(s, op, args, opts)
   core.check_open(s)
   local st = core.state(s)
@@ -193,7 +197,10 @@ function M.call(s, op, args, opts)
     end
     auth.authorize(st, req)
   end
-  if opts and opts.sink then req.sink = opts.sink end
+  if opts then
+    if opts.sink then req.sink = opts.sink end
+    if opts.max_body then req.max_body = opts.max_body end
+  end
   local sent_token = st.access_token
   local res, meta = M.perform(s, st, req)
   if res == nil and ep.auth and meta.status == 401 and (st.refresh_token or st.email)

@@ -49,16 +49,21 @@ function M.decode(message, op)
   return make("decode", { message = message, op = op }, true)
 end
 
+local TRANSPORT_KINDS = { timeout = "timeout", network = "network", decode = "decode" }
+
 --- The error of a transport's `nil, err` (a table `{kind=, message=, code=,
--- sent=}` or anything else): a timeout or a network error. Unless the
+-- sent=}` or anything else): a timeout, a network error, or (decode) an
+-- answer it would not take, such as one past `max_body`. Unless the
 -- transport says it never sent the request, it may have been processed.
 function M.transport(e)
   if type(e) ~= "table" then e = { message = tostring(e or "transport failed") } end
   return core.error {
-    kind = (e.kind == "timeout") and "timeout" or "network",
+    kind = TRANSPORT_KINDS[e.kind] or "network",
     message = e.message or "transport failed",
     code = e.code,
     sent = e.sent ~= false,
+    -- the transport's word that trying again cannot help (for the retry policy)
+    no_retry = e.retryable == false or nil,
   }
 end
 

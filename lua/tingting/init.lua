@@ -15,6 +15,7 @@ local auth = require "tingting.auth"
 local errors = require "tingting.errors"
 local template = require "tingting.template"
 local batch = require "tingting.batch"
+local upload = require "tingting.upload"
 local numbers = require "tingting.numbers"
 local store = require "tingting.store"
 local options = require "tingting.options"
@@ -49,6 +50,13 @@ local function curl_transport(opts)
   return nil, errors.validation { op = "transport", field = field, message = msg }
 end
 
+--- The largest answer a session takes by default (session option
+-- `max_body`): 64 MiB. A larger one is a `decode` error, not retried.
+tingting.MAX_BODY = 64 * 1024 * 1024
+--- The largest report `c:report(path)` writes by default (`max_bytes`): 1 GiB,
+-- room for a million-row campaign.
+tingting.MAX_REPORT = 1024 * 1024 * 1024
+
 tingting.transport = setmetatable({
   curl = curl_transport,
 }, {
@@ -62,6 +70,19 @@ tingting.transport = setmetatable({
   end,
 })
 
+-- Inside nginx (ngx with cosockets) a session's default transport is the
+-- cosocket one: libcurl would block the worker for every call.
+local function nginx_transport(opts)
+  if not (ngx and ngx.socket and ngx.socket.tcp) then return nil end
+  if opts.ca_file then
+    ngx.log(ngx.WARN, "tingting: ca_file does not apply inside nginx: the cosocket transport's certificate ",
+      "check uses lua_ssl_trusted_certificate")
+  end
+  return assert(require("tingting.transport.cosocket").new {
+    ssl_verify = not opts.insecure, user_agent = opts.user_agent,
+  })
+end
+
 --- Create a session. See docs/design.md for the options.
 -- @treturn tingting.session|nil
 -- @treturn tingting.error
@@ -71,15 +92,16 @@ function tingting.session(opts)
   if not base then return nil, err end
   local transport, owns = opts.transport, false
   if transport == nil then
-    transport = core.curl {
+    transport = nginx_transport(opts) or core.curl {
       timeout = opts.timeout, connect_timeout = opts.connect_timeout, ca_file = opts.ca_file,
-      insecure = opts.insecure, user_agent = opts.user_agent,
+      insecure = opts.insecure, user_agent = opts.user_agent, http2 = opts.http2 ~= false,
     }
     owns = true
   end
   local st = {
     base_url = base, email = opts.email, password = opts.password,
     timeout = opts.timeout or 30, connect_timeout = opts.connect_timeout or 10,
+    max_body = opts.max_body or tingting.MAX_BODY,
     max_retries = opts.max_retries or 2, transport = transport, owns_transport = owns,
     on_tokens = opts.on_tokens, on_log = opts.on_log, token_store = opts.token_store,
     api = options.dialect(opts), api_key = opts.api_key,
@@ -153,7 +175,20 @@ function S.available_numbers(s) return call.call(s, "available_numbers") end
 function S.buy_number(s, sid) return call.call(s, "buy_number", { phone_sid = sid }) end
 function S.release_number(s, sid) return call.call(s, "release_number", { phone_sid = sid }) end
 function S.campaign(s, id) return call.call(s, "campaign", { id = id }) end
-function S.create_campaign(s, args) return call.call(s, "create_campaign", args) end
+--- Create a campaign. `send_to_number_file` may be a path, or a list or an
+-- iterator of numbers or `{number=, available_tags=}` records, which is
+-- written to a temporary .xlsx (removed afterwards) and uploaded.
+function S.create_campaign(s, args)
+  local source = type(args) == "table" and args.send_to_number_file or nil
+  if source == nil or type(source) == "string" then return call.call(s, "create_campaign", args) end
+  core.check_open(s)
+  return upload.with_file(source, { op = "create_campaign", field = "send_to_number_file" }, function(path)
+    local copy = {}
+    for k, v in pairs(args) do copy[k] = v end
+    copy.send_to_number_file = path
+    return call.call(s, "create_campaign", copy)
+  end)
+end
 function S.number(s, id) return call.call(s, "number", { id = id }) end
 function S.report_summary(s) return call.call(s, "report_summary") end
 S.test_voice = by_dialect("test_voice_session", function(s, args) return call.call(s, "test_voice", args) end)
@@ -260,7 +295,16 @@ function C.add_numbers(c, list, opts) return batch.add_numbers(c, list, opts) en
 C.upload_numbers = by_dialect("upload_numbers", nil, v1.upload_numbers, core.session_of)
 
 --- The campaign's report: its bytes, or `true` once written to `path`.
-function C.report(c, path)
+function C.report(c, path, opts)
+  if opts ~= nil and type(opts) ~= "table" then return errors.invalid("report", "opts", "expected a table") end
+  opts = opts or {}
+  for k in pairs(opts) do
+    if k ~= "max_bytes" then return errors.invalid("report", tostring(k), "unknown option (expected max_bytes)") end
+  end
+  local max_bytes = opts.max_bytes or tingting.MAX_REPORT
+  if type(max_bytes) ~= "number" or max_bytes < 1 or max_bytes ~= math.floor(max_bytes) or max_bytes > 2 ^ 53 then
+    return errors.invalid("report", "max_bytes", "expected a positive whole number of bytes")
+  end
   if path ~= nil then
     if type(path) ~= "string" or path == "" or path:find("%z") then
       return errors.invalid("report", "path", "expected a file path")
@@ -280,7 +324,9 @@ function C.report(c, path)
   local s = core.session_of(c)
   local args = { campaign_id = c.id }
   if state(s).api == "v1" then args = { id = c.id } end
-  local res, err = call.call(s, "report", args, { sink = path })
+  -- in memory, the session's max_body caps it as any answer; to a file, max_bytes
+  local res, err = call.call(s, "report", args,
+    { sink = path, max_body = path and max_bytes or math.min(max_bytes, core.state(s).max_body) })
   if res == nil then return nil, err end
   if path ~= nil then return true end
   return res

@@ -12,10 +12,10 @@ local DEFAULT_BASE_URL = "https://app.tingting.io"
 local OPTIONS = {
   base_url = "string", email = "string", password = "string",
   access_token = "string", refresh_token = "string",
-  timeout = "number", connect_timeout = "number", max_retries = "number",
+  timeout = "number", connect_timeout = "number", max_retries = "number", max_body = "number",
   transport = "any", ca_file = "string", insecure = "boolean", user_agent = "string",
   on_tokens = "function", token_store = "any", on_log = "function",
-  allow_insecure_http = "boolean", api = "string", api_key = "string",
+  allow_insecure_http = "boolean", http2 = "boolean", api = "string", api_key = "string",
 }
 
 local function verror(field, message) return errors.invalid("session", field, message) end
@@ -104,6 +104,10 @@ function M.check(opts)
   for _, k in ipairs { "timeout", "connect_timeout" } do
     local v = opts[k]
     if v ~= nil and not (v > 0 and v <= 3600) then return verror(k, "expected seconds between 0 and 3600") end
+  end
+  local max_body = opts.max_body
+  if max_body ~= nil and not (max_body >= 1024 and max_body <= 2 ^ 40 and max_body == math.floor(max_body)) then
+    return verror("max_body", "expected a whole number of bytes from 1024 to 2^40")
   end
   local retries = opts.max_retries
   if retries ~= nil and not (retries >= 0 and retries <= 10 and retries == math.floor(retries)) then

@@ -9,6 +9,7 @@ local core = require "tingting.core"
 local call = require "tingting.call"
 local errors = require "tingting.errors"
 local objects = require "tingting.objects"
+local upload = require "tingting.upload"
 
 local M = {}
 
@@ -232,15 +233,17 @@ function M.attributes(n)
   return attrs
 end
 
---- c:upload_numbers(path) -> {error_list=, samples=, total_validated_rows=}:
--- PATCH campaign/create/<id>/detail/ with the file as `bulk_file` (.xlsx or
--- .csv; columns `numbers` (or `number`) and one per variable).
+--- c:upload_numbers(source) -> {error_list=, samples=, total_validated_rows=}:
+-- PATCH campaign/create/<id>/detail/ with the file as `bulk_file`. `source`
+-- is the path of an .xlsx or .csv (columns `numbers` and one per variable),
+-- or a list or an iterator of numbers or `{number=, available_tags=}`
+-- records, written to a private temporary .xlsx (tingting.upload) that is
+-- removed whatever happens.
 function M.upload_numbers(c, source)
-  if type(source) ~= "string" then
-    return errors.invalid("upload_numbers", "bulk_file",
-      "expected the path of an .xlsx or .csv file (got " .. type(source) .. ")")
-  end
-  return call.call(core.session_of(c), "upload_numbers", { id = c.id, bulk_file = source })
+  local s = core.session_of(c)
+  core.check_open(s)
+  return upload.with_file(source, { op = "upload_numbers", field = "bulk_file", number_column = "numbers" },
+    function(path) return call.call(s, "upload_numbers", { id = c.id, bulk_file = path }) end)
 end
 
 --- s:generate_api_token() -> token, answer. Needs a login session (#3).

@@ -24,7 +24,8 @@ local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" e
 local Srv = {}
 Srv.__index = Srv
 
---- Start an instance. opts: workers (2), transport ("ngx"), conf (a template
+--- Start an instance. opts: workers (2), transport ("cosocket", "ngx" or
+-- "curl"; default the example's own, cosocket), conf (a template
 -- with the placeholders of examples/openresty/nginx.conf), env (extra
 -- environment), api (the emulator's URL).
 function M.start(opts)
@@ -41,7 +42,7 @@ function M.start(opts)
     if port_free(port) then
       local cmd = ("env %s %s start --port %d --api %s --workers %d --transport %s%s%s 2>&1"):format(
         table.concat(envs, " "), sh_quote(run), port, sh_quote(opts.api or emu.url()), opts.workers or 2,
-        opts.transport or "ngx", (tree and tree ~= "") and (" --tree " .. sh_quote(tree)) or "",
+        opts.transport or "cosocket", (tree and tree ~= "") and (" --tree " .. sh_quote(tree)) or "",
         (opts.conf and (" --conf " .. sh_quote(opts.conf)) or "")
         .. ((cpath and cpath ~= "") and (" --cpath " .. sh_quote(cpath)) or ""))
       local p = io.popen(cmd)

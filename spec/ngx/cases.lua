@@ -1,6 +1,7 @@
 -- Cases for spec/ngx_transport_spec.lua, run inside an nginx worker
--- (GET /case/<name>?args): the library over tingting.transport.ngx against
--- the emulator. Each case returns a plain table, answered as JSON; the spec
+-- (GET /case/<name>?args): the library over tingting.transport.ngx, or
+-- over tingting.transport.cosocket with ?transport=cosocket, against the
+-- emulator. Each case returns a plain table, answered as JSON; the spec
 -- asserts on it and on the emulator's request log and state.
 local cjson = require "cjson.safe"
 local tingting = require "tingting"
@@ -8,10 +9,24 @@ local tingting = require "tingting"
 local _M = {}
 local cases = {}
 
+-- The transport under test, set per request by ?transport=.
+local current = "ngx"
+
+local function new_transport(location)
+  if current == "cosocket" then return assert(tingting.transport.cosocket()) end
+  return assert(tingting.transport.ngx { location = location or "/_tingting" })
+end
+
+-- Where a bare transport's request goes: the location's upstream, or the API itself.
+local function api_url(path)
+  if current == "cosocket" then return os.getenv("TINGTING_BASE_URL") .. path end
+  return "http://x" .. path
+end
+
 local function session(extra)
   local opts = {
     email = "test@gmail.com", password = "test",
-    transport = assert(tingting.transport.ngx { location = (extra and extra.location) or "/_tingting" }),
+    transport = new_transport(extra and extra.location),
   }
   for k, v in pairs(extra or {}) do
     if k ~= "location" then opts[k] = v end
@@ -96,7 +111,7 @@ end
 
 --- One call, for the spec's faults: its result or error.
 function cases.user(args)
-  local s = session { max_retries = tonumber(args.max_retries) or 2 }
+  local s = session { max_retries = tonumber(args.max_retries) or 2, timeout = tonumber(args.timeout) }
   local user, err = s:user()
   return { ok = user ~= nil, err = e(err) }
 end
@@ -111,7 +126,8 @@ end
 
 --- Connection refused: the request provably never left.
 function cases.refused()
-  local s = session { location = "/_dead", max_retries = 1, access_token = "a.b.c" }
+  local s = session { location = "/_dead", max_retries = 1, access_token = "a.b.c",
+    base_url = current == "cosocket" and "http://127.0.0.1:9" or nil }
   local t0 = ngx.now()
   local user, err = s:user()
   local _, oerr = s:send_otp { number = "9851023212", message = "Code {otp}", sms_send_options = "text",
@@ -138,8 +154,8 @@ end
 
 --- The subrequest carries the library's headers only, never the client's.
 function cases.isolated()
-  local t = assert(tingting.transport.ngx { location = "/_tingting" })
-  local status, body = t:request { op = "user", method = "GET", url = "http://x/api/accounts/user_details/",
+  local t = new_transport()
+  local status, body = t:request { op = "user", method = "GET", url = api_url("/api/accounts/user_details/"),
     headers = { Accept = "application/json" } }
   return { status = status, body = cjson.decode(body) }
 end
@@ -161,10 +177,10 @@ end
 
 --- An error raised by on_done stops the batch and goes on to the caller.
 function cases.many_error()
-  local t = assert(tingting.transport.ngx { location = "/_tingting" })
+  local t = new_transport()
   local reqs = {}
   for i = 1, 10 do
-    reqs[i] = { op = "health", method = "GET", url = "http://x/__emulator__/config", headers = {} }
+    reqs[i] = { op = "health", method = "GET", url = api_url("/__emulator__/config"), headers = {} }
   end
   local seen = 0
   local ok, err = pcall(t.many, t, reqs, 2, function(i)
@@ -212,7 +228,9 @@ function _M.run(name)
     ngx.say(cjson.encode { error = "no such case: " .. name })
     return
   end
-  local ok, res = pcall(case, ngx.req.get_uri_args())
+  local args = ngx.req.get_uri_args()
+  current = args.transport or "ngx"
+  local ok, res = pcall(case, args)
   if not ok then
     ngx.status = 500
     ngx.say(cjson.encode { error = tostring(res) })

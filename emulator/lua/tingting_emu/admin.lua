@@ -163,6 +163,27 @@ local ROUTES = {
     DELETE = function() return util.json(200, { revoked = v1auth.revoke_api_token() }) end,
   },
   ["/__emulator__/expire"] = { POST = expire },
+  -- Per campaign: how many numbers, how many distinct (exactly-once checks
+  -- of a million-number campaign without the whole state as JSON).
+  ["/__emulator__/summary"] = {
+    GET = function()
+      local list = util.array()
+      for id, c in pairs(state.campaigns) do
+        local seen, distinct = {}, 0
+        for _, nid in ipairs(c.numbers) do
+          local n = state.numbers[nid]
+          local key = n and (n.digits or tostring(n.number))
+          if key and not seen[key] then
+            seen[key] = true
+            distinct = distinct + 1
+          end
+        end
+        list[#list + 1] = { id = id, numbers = #c.numbers, distinct = distinct }
+      end
+      table.sort(list, function(a, b) return a.id < b.id end)
+      return util.json(200, { campaigns = list, requests_dropped = state.requests_dropped or 0 })
+    end,
+  },
   ["/__emulator__/state"] = {
     GET = function()
       run.settle()

@@ -1,12 +1,17 @@
 -- Injected faults: rules that match API requests by method and path and make the
--- emulator answer a status, drop the connection, truncate the body or add delay.
+-- emulator answer a status, drop the connection, truncate the body, add delay, or
+-- answer a huge (`size` bytes) or endless body, as a hostile server would.
 local util = require "tingting_emu.util"
 local state = require "tingting_emu.state"
 local request = require "tingting_emu.request"
 
 local _M = {}
 
-local KINDS = { "status", "drop", "truncate", "html", "delay" }
+local KINDS = { "status", "drop", "truncate", "html", "delay", "huge", "endless" }
+
+-- An endless answer stops by itself after this long, whoever still reads it.
+local ENDLESS_SECONDS = 120
+local CHUNK = string.rep(" ", 65536)
 
 local REASONS = {
   [400] = "Bad Request", [401] = "Unauthorized", [403] = "Forbidden", [404] = "Not Found",
@@ -23,7 +28,7 @@ end
 -- Validates and stores a rule from the admin API; returns the stored rule.
 function _M.add(body)
   request.no_unknown(body, { "method", "path", "kind", "status", "retry_after", "delay_ms",
-    "count", "rate", "body", "after" })
+    "count", "rate", "body", "after", "size" })
   local kind = request.choice(body, "kind", KINDS, { required = true })
   local rule = { id = state.next_fault, kind = kind, matched = 0, applied = 0 }
   local method = request.string(body, "method")
@@ -43,6 +48,7 @@ function _M.add(body)
   end
   rule.delay_ms = request.integer(body, "delay_ms", { min = 0 }) or (kind == "delay" and 1000 or 0)
   rule.count = request.integer(body, "count", { min = 1 })
+  rule.size = request.integer(body, "size", { min = 1, max = 2 ^ 40 }) or (kind == "huge" and 100 * 1024 * 1024 or nil)
   if request.present(body.rate) then
     if type(body.rate) ~= "number" or body.rate < 0 or body.rate > 1 then
       util.bad("rate", "Must be a number from 0 to 1.")
@@ -120,6 +126,32 @@ function _M.response(rule)
   local res = util.fail(status, (REASONS[status] or "Error") .. " (injected fault)")
   for k, v in pairs(headers) do res.headers[k] = v end
   return res
+end
+
+-- A `huge` rule's answer: 200 with a Content-Length of `size` bytes (spaces,
+-- then the braces of a JSON object), sent a chunk at a time so that the
+-- emulator never holds it; an `endless` one: chunked spaces until the client
+-- goes away or ENDLESS_SECONDS pass.
+function _M.stream(rule)
+  ngx.status = 200
+  ngx.header["Content-Type"] = "application/json"
+  if rule.kind == "huge" then ngx.header["Content-Length"] = rule.size end
+  local sent, deadline = 0, ngx.now() + ENDLESS_SECONDS
+  while true do
+    local n = #CHUNK
+    if rule.kind == "huge" then
+      n = math.min(n, rule.size - sent)
+      if n <= 0 then break end
+    elseif ngx.now() > deadline then
+      break
+    end
+    local ok = ngx.print(n == #CHUNK and CHUNK or CHUNK:sub(1, n))
+    if not ok then break end
+    local fok = ngx.flush(true)
+    if not fok then break end -- the client is gone
+    sent = sent + n
+  end
+  return ngx.exit(rule.kind == "huge" and ngx.HTTP_OK or 444)
 end
 
 function _M.view(rule)

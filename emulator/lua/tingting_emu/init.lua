@@ -118,10 +118,23 @@ local function send(res)
   if #res.body > 0 and res.status ~= 204 then ngx.print(res.body) end
 end
 
+-- The request log keeps the latest LOG_KEEP entries: a million-number run
+-- would otherwise hold a million of them (state.requests_dropped counts the
+-- older ones let go).
+local LOG_KEEP = 200000
+
 local function log_request(entry, status)
   entry.status = status
   local log = state.requests
-  log[#log + 1] = entry
+  local n = #log
+  if n >= LOG_KEEP then
+    local keep = {}
+    for i = n - LOG_KEEP / 2 + 1, n do keep[#keep + 1] = log[i] end
+    state.requests_dropped = (state.requests_dropped or 0) + (n - #keep)
+    state.requests = keep
+    log, n = keep, #keep
+  end
+  log[n + 1] = entry
 end
 
 local function latency()
@@ -146,6 +159,10 @@ local function handle_api(method, uri, path)
     latency()
     log_request(entry, res.status)
     return send(res)
+  end
+  if rule and (rule.kind == "huge" or rule.kind == "endless") then
+    log_request(entry, 200)
+    return faults.stream(rule)
   end
   if rule and rule.kind == "delay" then ngx.sleep(rule.delay_ms / 1000) end
   local res = protect(process, method, path)

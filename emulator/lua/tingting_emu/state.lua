@@ -73,6 +73,7 @@ function _M.reset()
   _M.faults = {}
   _M.next_fault = 1
   _M.requests = {}
+  _M.requests_dropped = 0
   -- The first number is owned already, as in the docs' sample; the rest can be bought.
   _M.phones = {}
   for i = 1, 10 do

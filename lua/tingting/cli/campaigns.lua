@@ -69,9 +69,16 @@ local function create(ctx)
   local o = ctx.opts
   if o.number and o.file then ctx:usage("give --number or --file, not both") end
   if not o.number and not o.file then ctx:usage("give the recipients: --number NUMBER ... or --file FILE") end
+  local file = o.file
+  if file and file:lower():match("%.csv$") then
+    -- a CSV is read a chunk at a time into the .xlsx the API takes
+    local records, rerr = require("tingting.numbers").each_csv(file)
+    if not records then exit.fail(EXIT.usage, file .. ": " .. rerr.message) end
+    file = records
+  end
   local c = ctx:check(ctx:session():create_campaign {
     name = o.name, services = o.services and o.services:upper(), description = o.description,
-    individual_number = o.number, send_to_number_file = o.file,
+    individual_number = o.number, send_to_number_file = file,
   })
   show_campaign(ctx, c, "created")
 end
@@ -268,7 +275,7 @@ function M.register(sub)
           { name = "name", value = "NAME", help = "the campaign's name" },
           { name = "services", value = "PHONE|SMS", help = "voice calls (PHONE) or SMS" },
           { name = "number", value = "N", list = true, help = "a recipient (repeat, or comma-separated)" },
-          { name = "file", value = "FILE", help = "recipients from a .xlsx or .csv file" },
+          { name = "file", value = "FILE", help = "recipients from a .xlsx file, or a .csv file (sent as .xlsx)" },
           { name = "description", value = "TEXT", help = "a description" },
         },
         run = create,

@@ -137,6 +137,9 @@ local function multipart(form)
   return concat(out), "multipart/form-data; boundary=" .. boundary
 end
 
+-- The cosocket transport builds its form bodies here too.
+_M.multipart = multipart
+
 -- Header names lowercased and repeated headers joined, as the curl
 -- transport gives them to core.parse.
 local function lower_headers(h)
@@ -231,8 +234,9 @@ function _M.request(self, req)
     return fail("network", "the API's answer was cut off", nil)
   end
   local data = res.body or ""
-  if #data > self.max_body then
-    return fail("network", ("the answer is larger than max_body (%d bytes)"):format(self.max_body), nil)
+  local max_body = req.max_body or self.max_body
+  if #data > max_body then
+    return fail("decode", ("the answer is larger than max_body (%d bytes)"):format(max_body), nil)
   end
   local status = res.status
   if req.sink and status >= 200 and status < 300 then
