@@ -68,12 +68,8 @@ static const tt_field F_ADD[] = {
   {"id", TT_F_ID, P, NULL, NULL}, {"contacts", TT_F_CONTACTS, R, NULL, NULL}, END};
 static const tt_field F_UPLOAD[] = {
   {"id", TT_F_ID, P, NULL, NULL}, {"bulk_file", TT_F_FILE, R, NULL, NULL}, END};
-static const tt_field F_NUMBERS[] = {
-  {"id", TT_F_ID, P, NULL, NULL}, PAGE,
-  /* the emulator's filters; the reference documents none (PHP forwards any) */
-  {"status", TT_F_STRING, Q, NULL, NULL},
-  {"search", TT_F_STRING, Q, NULL, NULL},
-  {"carrier", TT_F_STRING, Q, NULL, NULL}, END};
+/* the reference documents no filters here: only the page (open question 11) */
+static const tt_field F_NUMBERS[] = {{"id", TT_F_ID, P, NULL, NULL}, PAGE, END};
 static const tt_field F_ATTRIBUTES[] = {
   {"id", TT_F_ID, P, NULL, NULL}, {"available_tags", TT_F_TAGS, R | TT_BODY, NULL, NULL}, END};
 static const tt_field F_NUMBER[] = {
