@@ -12,7 +12,9 @@ CURL_LIBS = -lcurl
 XLSX_LIBS = -lxlsxwriter
 # http-parser: the cosocket transport's response parser (csrc/http.c)
 HTTP_LIBS = -lhttp_parser
-LIBS      = $(CURL_LIBS) $(XLSX_LIBS) $(HTTP_LIBS)
+# hiredis: the Redis protocol of tingting.store.redis (csrc/redis.c)
+REDIS_LIBS = -lhiredis
+LIBS      = $(CURL_LIBS) $(XLSX_LIBS) $(HTTP_LIBS) $(REDIS_LIBS)
 SRCS      = $(wildcard csrc/*.c csrc/curl/*.c)
 HDRS      = $(wildcard csrc/*.h csrc/curl/*.h)
 BUILD     = build/lua$(LUA_VER)
@@ -24,9 +26,10 @@ BUSTED    = busted --lua=$(LUA)
 DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libxlsxwriter-dev libhttp-parser-dev ca-certificates \
            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
            nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
-           clang-14 libclang-rt-14-dev valgrind curl wrk
+           clang-14 libclang-rt-14-dev valgrind curl wrk \
+           libhiredis-dev redis-server
 
-.PHONY: all deps bench-deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo docs clean rock rock-check bench \
+.PHONY: all deps bench-deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo openresty-demo-2hosts docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
@@ -56,9 +59,10 @@ build-5.1:
 build-5.3:
 	$(MAKE) build LUA_VER=5.3
 
-# The sans-IO specs (core, numbers, crypto, JSON both ways, HTTP answers) on Lua 5.3, 5.1 and LuaJIT.
+# The sans-IO specs (core, numbers, crypto, JSON both ways, HTTP answers, the Redis protocol) on Lua 5.3, 5.1 and LuaJIT.
 COMPAT_SPECS = spec/call_path_spec.lua spec/numbers_spec.lua spec/crypto_spec.lua spec/json_decode_spec.lua \
-               spec/json_encode_spec.lua spec/http_parser_spec.lua
+               spec/json_encode_spec.lua spec/http_parser_spec.lua \
+               spec/redis_protocol_spec.lua
 test-compat: build-5.1 build-5.3
 	@for v in lua5.3:5.3 lua5.1:5.1 luajit:5.1; do \
 	  busted --lua=$${v%%:*} --cpath="./build/lua$${v##*:}/?.so" -o TAP $(COMPAT_SPECS) >build/compat.log 2>&1 || \
@@ -66,7 +70,7 @@ test-compat: build-5.1 build-5.3
 	  echo "test-compat: $${v%%:*}: $$(grep -c '^ok' build/compat.log) passed"; \
 	done
 
-# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone, http).
+# Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone, http, redis).
 TEST_FUZZ_TIME ?= 5
 test: deps build build-5.1 test-compat lint rock-check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(TEST_FUZZ_TIME)
@@ -103,6 +107,26 @@ openresty-demo: deps build build-5.1
 	svc=$$($(OPENRESTY) start --port 8788 --api $$url); \
 	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) examples/openresty/demo.lua $$svc $$url
 
+# The same service on two hosts sharing one Redis (README, "Running on several
+# hosts"): nginx A on 8788 and B on 8789, each its own prefix and shared dicts,
+# and a private redis-server (no persistence, its directory under build/).
+REDIS_DEMO_PORT ?= 6390
+REDIS_DEMO_DIR   = $(CURDIR)/build/redis-demo
+openresty-demo-2hosts: deps build build-5.1
+	@set -e; \
+	url=$$($(EMU) start --port 8787); \
+	rm -rf $(REDIS_DEMO_DIR); mkdir -p $(REDIS_DEMO_DIR); \
+	trap '$(OPENRESTY) stop --port 8788; $(OPENRESTY) stop --port 8789; \
+	  kill $$(cat $(REDIS_DEMO_DIR)/redis.pid 2>/dev/null) 2>/dev/null; \
+	  $(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
+	redis-server --port $(REDIS_DEMO_PORT) --bind 127.0.0.1 --save '' --appendonly no \
+	  --dir $(REDIS_DEMO_DIR) --daemonize yes --pidfile $(REDIS_DEMO_DIR)/redis.pid \
+	  --logfile $(REDIS_DEMO_DIR)/redis.log; \
+	export TINGTING_REDIS=127.0.0.1:$(REDIS_DEMO_PORT); \
+	a=$$($(OPENRESTY) start --port 8788 --api $$url); \
+	b=$$($(OPENRESTY) start --port 8789 --api $$url); \
+	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) examples/openresty/demo_2hosts.lua $$a $$b $$url
+
 BENCH_PORT ?= 18797
 build/bench/bare_curl: bench/bare_curl.c
 	@mkdir -p build/bench
@@ -131,7 +155,8 @@ bench: deps bench-deps build build-5.1 build/bench/bare_curl
 	  $(LUA) bench/add_numbers.lua 2000 0; echo; \
 	  $(LUA) bench/add_numbers.lua 20000 0; echo; \
 	  $(LUA) bench/openresty.lua 10 50; echo; \
-	  BENCH_BASE=$$tls BENCH_CA=$$ca $(LUA) bench/scale.lua 1000000; echo '```'; \
+	  BENCH_BASE=$$tls BENCH_CA=$$ca $(LUA) bench/scale.lua 1000000; echo; \
+	  $(LUA) bench/redis_otp.lua 10 50; echo '```'; \
 	} | tee bench/results.md
 
 docs:
@@ -154,10 +179,10 @@ rock-check: deps
 	@rm -rf csrc/*.o csrc/curl/*.o tingting
 	@LUA_PATH="$(ROCKTREE)/share/lua/5.4/?.lua;$(ROCKTREE)/share/lua/5.4/?/init.lua;;" \
 	  LUA_CPATH="$(ROCKTREE)/lib/lua/5.4/?.so;;" $(LUA) -e \
-	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
+	  'local t = require "tingting"; require "tingting.otp"; require "tingting.store.redis"; assert(require("tingting.core").redis_format("PING")); assert(package.searchpath("tingting.core", package.cpath):find("rocktree")); print("rock ok: tingting " .. t.VERSION)'
 	@LUA_PATH="$(ROCKTREE51)/share/lua/5.1/?.lua;$(ROCKTREE51)/share/lua/5.1/?/init.lua;;" \
 	  LUA_CPATH="$(ROCKTREE51)/lib/lua/5.1/?.so;;" luajit -e \
-	  'local t = require "tingting"; require "tingting.otp"; assert(package.searchpath("tingting.core", package.cpath):find("rocktree%-5%.1")); print("rock ok for LuaJIT: tingting " .. t.VERSION)'
+	  'local t = require "tingting"; require "tingting.otp"; require "tingting.store.redis"; assert(require("tingting.core").redis_format("PING")); assert(package.searchpath("tingting.core", package.cpath):find("rocktree%-5%.1")); print("rock ok for LuaJIT: tingting " .. t.VERSION)'
 
 clean:
 	rm -rf build doc
@@ -181,7 +206,7 @@ LSAN_ENV   = LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 
 VALGRIND   = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,possible \
              --error-exitcode=1 --suppressions=fuzz/valgrind.supp --num-callers=30
 # spec/memcheck.lua runs every C function (build, parse, objects, session,
-# errors, curl request/many, fsutil, crypto); then every spec whose C runs in
+# errors, curl request/many, fsutil, crypto, redis); then every spec whose C runs in
 # this process (about 80 s under memcheck). Left out: the CLI and secrets
 # specs (the core runs in tingting subprocesses, which valgrind does not
 # follow), the emulator's own specs (no core at all) and the #openresty ones
@@ -240,7 +265,7 @@ test-valgrind: deps build
 # ASan + UBSan, cjson loaded from the system. New inputs go to build/fuzz/corpus,
 # crashes to build/fuzz/artifacts; fuzz/corpus/<name>/ holds the seeds and the
 # regression inputs of every bug found. `make fuzz` runs each FUZZ_TIME seconds.
-FUZZERS    = parse build template phone http
+FUZZERS    = parse build template phone http redis
 FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
              -fno-omit-frame-pointer -std=c99 -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) \
              -DTT_REPO='"$(CURDIR)"'

@@ -78,13 +78,13 @@ if scenario == "stream" or scenario == "list" then
     source = {}
     for i = 1, N do source[i] = tostring(9600000000 + i) end
   end
-  local t0 = socket.gettime()
+  local t0, c0 = socket.gettime(), os.clock()
   local report = assert(c:add_numbers(source, { concurrency = 16 }))
-  local dt = socket.gettime() - t0
+  local dt, cpu = socket.gettime() - t0, os.clock() - c0
   if path then os.remove(path) end
   local peak = status_kb("VmHWM")
   local sum = summary(c.id)
-  print(cjson.encode { scenario = scenario, n = N, seconds = dt, per_us = dt / N * 1e6,
+  print(cjson.encode { scenario = scenario, n = N, seconds = dt, per_us = dt / N * 1e6, cpu_us = cpu / N * 1e6,
     growth_kb = peak - idle, per_number_bytes = (peak - idle) * 1024 / N, added = report.added,
     kept = report.numbers and #report.numbers or 0, server_numbers = sum.numbers, server_distinct = sum.distinct,
     emulator_rss_kb = emulator_worker_rss() })
@@ -168,17 +168,19 @@ end
 
 print(("scale: streaming and caps, emulator %s"):format(emu.url()))
 print("add_numbers from a CSV with each_csv, concurrency 16, keep = false (the default for an iterator):")
-print(("%10s %10s %12s %16s %12s %14s"):format("numbers", "seconds", "per number", "RSS growth", "exactly once",
-  "emulator RSS"))
+print(("%10s %10s %12s %12s %16s %12s %14s"):format("numbers", "seconds", "per number", "client CPU", "RSS growth",
+  "exactly once", "emulator RSS"))
 local rows = {}
 for _, n in ipairs { 10000, 100000, BIG } do
   local r = run("stream", n)
   rows[#rows + 1] = r
-  print(("%10d %9.1fs %10.1fus %13.1f MB %12s %11.0f MB"):format(n, r.seconds, r.per_us, r.growth_kb / 1024,
+  print(("%10d %9.1fs %10.1fus %10.1fus %13.1f MB %12s %11.0f MB"):format(n, r.seconds, r.per_us, r.cpu_us,
+    r.growth_kb / 1024,
     (r.server_numbers == n + 1 and r.server_distinct == n + 1) and "yes" or ("NO: " .. r.server_numbers),
     (r.emulator_rss_kb or 0) / 1024))
 end
-print(("cost per number at %d vs 10,000: %.2fx"):format(BIG, rows[#rows].per_us / rows[1].per_us))
+print(("cost per number at %d vs 10,000: %.2fx wall, %.2fx client CPU"):format(BIG, rows[#rows].per_us / rows[1].per_us,
+  rows[#rows].cpu_us / rows[1].cpu_us))
 
 local l = run("list", BIG)
 print(("a list of %d with keep = true: %.1fs, RSS growth %.1f MB = %.0f bytes a number (kept %d Numbers), "

@@ -20,6 +20,7 @@ int luaopen_tingting_core(lua_State *L) {
   tt_xlsx_open(L);
   tt_numset_open(L);
   tt_http_open(L);
+  tt_redis_open(L);
   if (tt_curl_open(L) != 0) return luaL_error(L, "tingting.core: libcurl failed to initialise");
   lua_pushliteral(L, TT_VERSION);
   lua_setfield(L, -2, "VERSION");

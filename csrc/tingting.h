@@ -33,6 +33,7 @@ void tt_crypto_open(lua_State *L);    /* crypto.c: sha256, hmac_sha256, random_b
 void tt_xlsx_open(lua_State *L);      /* xlsx.c: xlsx_open (libxlsxwriter, constant memory) */
 void tt_numset_open(lua_State *L);    /* numset.c: numset, a compact set of phone numbers */
 void tt_http_open(lua_State *L);      /* http.c: http_response (http-parser) */
+void tt_redis_open(lua_State *L);     /* redis.c: redis_format, redis_reader, redis_connect (hiredis) */
 int tt_curl_open(lua_State *L);       /* curl/transport.c: curl; 0 = ok */
 
 #pragma GCC visibility pop

@@ -24,6 +24,7 @@ external_dependencies = {
   CURL = { library = "curl" },
   XLSXWRITER = { library = "xlsxwriter" },
   HTTP_PARSER = { library = "http_parser" },
+  HIREDIS = { library = "hiredis" }, -- the Redis protocol of tingting.store.redis
 }
 build = {
   type = "builtin",
@@ -34,13 +35,14 @@ build = {
         "csrc/endpoints.c", "csrc/endpoints_v1.c", "csrc/validate.c", "csrc/datetime.c",
         "csrc/arguments.c", "csrc/session.c",
         "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/parse_v1.c", "csrc/fsutil.c", "csrc/crypto.c",
-        "csrc/xlsx.c", "csrc/numset.c", "csrc/http.c",
+        "csrc/xlsx.c", "csrc/numset.c", "csrc/http.c", "csrc/redis.c",
         "csrc/curl/transport.c", "csrc/curl/request.c", "csrc/curl/xfer.c", "csrc/curl/finish.c",
         "csrc/curl/multi.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl", "xlsxwriter", "http_parser" },
-      libdirs = { "$(CURL_LIBDIR)", "$(XLSXWRITER_LIBDIR)", "$(HTTP_PARSER_LIBDIR)" },
+      libraries = { "curl", "xlsxwriter", "http_parser", "hiredis" },
+      libdirs = { "$(CURL_LIBDIR)", "$(XLSXWRITER_LIBDIR)", "$(HTTP_PARSER_LIBDIR)",
+                  "$(HIREDIS_LIBDIR)" },
     },
     ["tingting"] = "lua/tingting/init.lua",
     ["tingting.call"] = "lua/tingting/call.lua",
@@ -57,6 +59,7 @@ build = {
     ["tingting.objects"] = "lua/tingting/objects.lua",
     ["tingting.v1"] = "lua/tingting/v1.lua",
     ["tingting.store"] = "lua/tingting/store.lua",
+    ["tingting.store.redis"] = "lua/tingting/store/redis.lua",
     ["tingting.otp"] = "lua/tingting/otp.lua",
     ["tingting.transport.ngx"] = "lua/tingting/transport/ngx.lua",
     ["tingting.transport.cosocket"] = "lua/tingting/transport/cosocket.lua",

@@ -186,6 +186,38 @@ local function run()
   check(list[1] == list[1] and s ~= s3 and s3 == s3, "__eq of objects and sessions")
   s3:close()
   mark("lifetime")
+
+  -- redis.c: the formatter, the reader on good, split, hostile and half-read
+  -- input, and the blocking connection (a private redis-server, and a refused one)
+  check(#core.redis_format("SET", "k", 1, 1.5, "v\0") > 0, "redis_format")
+  check(not pcall(core.redis_format, "SET", {}), "redis_format refuses a table")
+  local r = core.redis_reader()
+  assert(r:feed("*3\r\n:1\r\n*1\r\n-ERR x\r\n+OK\r\n$3\r\nab"))
+  check(type(r:get()) == "table", "reader array")
+  check(r:get() == nil, "reader needs more")
+  r:close(); r:close()
+  for _, hostile in ipairs { "*2000000000\r\n", ("*1\r\n"):rep(20), "?\r\n", "$5\r\nabcdefgh" } do
+    local rd = core.redis_reader { max_bytes = 64 }
+    rd:feed(hostile)
+    rd:get()
+  end
+  core.redis_reader():feed("$3\r\nab") -- dropped half-read, for the GC
+  mark("redis_reader")
+  check(core.redis_connect { port = 1, timeout = 1 } == nil, "redis_connect refused")
+  local redis = require("spec.helpers.redis").start()
+  local conn = assert(core.redis_connect { port = redis.port, timeout = 1 })
+  assert(conn:command("SET", "k", ("v"):rep(100)))
+  check(conn:command("GET", "k") == ("v"):rep(100), "redis command")
+  check(conn:command("INCR", "k") == nil, "redis error reply")
+  check(conn:command("BLPOP", "none", 2) == nil and not conn:usable(), "redis timeout drops the connection")
+  conn:close(); conn:close()
+  local big = assert(core.redis_connect { port = redis.port, timeout = 1, max_bytes = 16 })
+  check(big:command("GET", "k") == nil, "redis reply over max_bytes")
+  big = nil -- luacheck: ignore 311
+  local store = assert(tingting.store.redis { port = redis.port })
+  assert(store:set("a", 1, 10)); assert(store:incr("n", 1, 10)); assert(store:lock(1, 5))
+  redis:stop()
+  mark("redis_connect")
 end
 
 run()

@@ -9,6 +9,32 @@ local function csv(text)
   return path
 end
 
+describe("numbers.canonical", function()
+  it("gives every way of writing one Nepal number the same digits", function()
+    for _, v in ipairs { "+9779851023212", "009779851023212", "9779851023212", "09851023212", "9851023212",
+      "+977 985-102-3212", "00977 (985) 1023212", 9851023212, 9779851023212 } do
+      assert.equal("9851023212", numbers.canonical(v), tostring(v))
+    end
+    -- a landline, with and without the country code and the trunk 0
+    for _, v in ipairs { "+977-1-4123456", "00977 1 4123456", "97714123456", "01-4123456" } do
+      assert.equal("14123456", numbers.canonical(v), v)
+    end
+  end)
+
+  it("leaves 977 alone when it begins a national number rather than a country code", function()
+    assert.equal("9771234567", numbers.canonical("9771234567"))
+  end)
+
+  it("refuses what normalize refuses, and what is too short without its zeros", function()
+    for _, bad in ipairs { "12", "98x", "0000000123", {} } do
+      local ok, err = numbers.canonical(bad)
+      assert.is_nil(ok)
+      assert.equal("validation", err.kind)
+      assert.equal("number", err.field)
+    end
+  end)
+end)
+
 describe("numbers.normalize", function()
   it("keeps digits and drops separators and the Nepal country prefix", function()
     assert.equal("9843818700", numbers.normalize("9843818700"))

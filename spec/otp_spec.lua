@@ -143,6 +143,28 @@ describe("tingting.otp", function()
     assert.equal(1, #emu.state().otps)
   end)
 
+  it("keeps one budget, one attempt count and one code for every way of writing a number", function()
+    local flow = assert(otp.new { session = s, resend_after = 60, max_attempts = 3 })
+    local info = assert(flow:send("+9779851023212"))
+    assert.equal(NUMBER, info.number)
+    assert.equal(NUMBER, select(2, delivered()).number) -- the API got the national number
+    for _, form in ipairs { "009779851023212", "9779851023212", "09851023212", NUMBER } do
+      local again, why = flow:send(form)
+      assert.is_nil(again, form)
+      assert.equal("rate_limited", why, form)
+    end
+    assert.equal(1, #emu.state().otps)
+    local code = delivered()
+    local _, _, d1 = flow:verify("09851023212", other(code))
+    local _, _, d2 = flow:verify("9779851023212", other(code))
+    assert.equal(2, d1.attempts_left)
+    assert.equal(1, d2.attempts_left)
+    assert.is_true(flow:verify("009779851023212", code))
+    local ok, why = flow:verify(NUMBER, code)
+    assert.is_false(ok)
+    assert.equal("expired", why)
+  end)
+
   it("puts the store's HMAC key back when a full store evicted it, so flows keep sharing it", function()
     local store = tingting.store.memory()
     local a = assert(otp.new { session = s, store = store, resend_after = 0 })

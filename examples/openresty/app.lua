@@ -12,6 +12,10 @@
 -- inside nginx). TINGTING_TRANSPORT=ngx uses subrequests to the /_tingting/
 -- location instead, and TINGTING_TRANSPORT=curl the blocking libcurl
 -- transport: only to compare them (make bench).
+-- TINGTING_REDIS=host:port (and TINGTING_REDIS_PASSWORD) keeps the tokens,
+-- the renewal lock, the OTP state and the HMAC key in Redis instead of the
+-- shared dicts: every host pointed at the same Redis shares one login and
+-- one OTP state (README, "Running on several hosts").
 local cjson = require "cjson.safe"
 local tingting = require "tingting"
 local otp = require "tingting.otp"
@@ -39,9 +43,20 @@ local function otp_secret(store)
   return secret
 end
 
+-- The Redis store of TINGTING_REDIS, or nil when it is not set.
+local function redis_store()
+  local addr = os.getenv("TINGTING_REDIS")
+  if not addr or addr == "" then return nil end
+  local host, port = addr:match("^%[?([^%]]+)%]?:(%d+)$")
+  local password = os.getenv("TINGTING_REDIS_PASSWORD")
+  return assert(tingting.store.redis { host = host or addr, port = tonumber(port) or 6379,
+    password = (password ~= "" and password) or nil })
+end
+
 local function get_flow()
   if flow or setup_err then return flow, setup_err end
-  local store = assert(tingting.store.shared_dict(ngx.shared.tingting))
+  local redis = redis_store()
+  local store = redis or assert(tingting.store.shared_dict(ngx.shared.tingting))
   local transport
   local which = os.getenv("TINGTING_TRANSPORT")
   if which == "ngx" then
@@ -57,8 +72,12 @@ local function get_flow()
     on_log = function(line) ngx.log(ngx.INFO, line) end,
   }
   if s then
+    -- with Redis and no TINGTING_OTP_SECRET, the flow makes a key once and
+    -- keeps it there, shared by every host
+    local secret = os.getenv("TINGTING_OTP_SECRET")
+    if not redis then secret = otp_secret(store) elseif secret == "" then secret = nil end
     flow, err = otp.new {
-      session = s, store = assert(tingting.store.shared_dict(ngx.shared.tingting_otp)), secret = otp_secret(store),
+      session = s, store = redis or assert(tingting.store.shared_dict(ngx.shared.tingting_otp)), secret = secret,
       ttl = env_int("OTP_TTL"), length = env_int("OTP_LENGTH"), max_attempts = env_int("OTP_MAX_ATTEMPTS"),
       resend_after = env_int("OTP_RESEND_AFTER"), max_sends = env_int("OTP_MAX_SENDS"),
       via = os.getenv("OTP_VIA"),
@@ -114,6 +133,12 @@ local function unavailable(err)
   return reply(503, { ok = false, reason = "unavailable", message = "the OTP service is not configured: " .. err })
 end
 
+-- The OTP store cannot be reached: nothing was sent, nothing verified.
+local function store_down(detail)
+  ngx.log(ngx.ERR, "otp store unavailable: ", detail.message)
+  return reply(503, { ok = false, reason = "unavailable", message = "the service is unavailable; try again later" }, 5)
+end
+
 --- POST /otp/send {"number": ...}
 function _M.send()
   local doc = read_input { number = "digits" }
@@ -125,6 +150,7 @@ function _M.send()
       resend_after = info.resend_after, via = info.via })
   end
   if reason == "invalid" then return invalid(detail.message) end
+  if reason == "unavailable" then return store_down(detail) end
   if reason == "rate_limited" then
     return reply(429, { ok = false, reason = reason, retry_after = detail.retry_after, message = detail.message },
       detail.retry_after)
@@ -162,6 +188,7 @@ function _M.verify()
   local ok, reason, detail = f:verify(doc.number, doc.code)
   if ok then return reply(200, { ok = true }) end
   if reason == "invalid" then return invalid(detail.message) end
+  if reason == "unavailable" then return store_down(detail) end
   if reason == "locked" then
     return reply(429, { ok = false, reason = reason, retry_after = detail.retry_after, message = detail.message },
       detail.retry_after)

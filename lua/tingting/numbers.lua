@@ -17,6 +17,31 @@ function M.normalize(v)
   return nil, errors.validation { op = "normalize", field = "number", message = why }
 end
 
+--- The canonical form of a Nepal number: `normalize`'s digits without the
+-- country code (+977, 00977 or 977 before a national number of 8 or more
+-- digits) and without leading zeros, so that "+9779851023212",
+-- "009779851023212", "9779851023212" and "09851023212" are all "9851023212",
+-- and "+977-1-4123456" and "01-4123456" are both "14123456". One handset,
+-- one form: `tingting.otp` keys its limits, attempts and codes on it.
+-- @param v string or integer
+-- @treturn string|nil digits
+-- @treturn tingting.error why not (kind "validation", field "number")
+function M.canonical(v)
+  local digits, err = M.normalize(v)
+  if not digits then return nil, err end
+  if #digits >= 13 and digits:sub(1, 5) == "00977" then
+    digits = digits:sub(6)
+  elseif #digits >= 11 and digits:sub(1, 3) == "977" then
+    digits = digits:sub(4)
+  end
+  digits = digits:gsub("^0+", "")
+  if #digits < 7 then
+    return nil, core.error { kind = "validation", field = "number", op = "canonical", sent = false,
+      retryable = false, message = "number: too few digits once the country code and leading zeros are dropped" }
+  end
+  return digits
+end
+
 -- A read_csv failure: a validation error naming the path or the line.
 local function csv_error(message, line)
   return nil, errors.validation { op = "read_csv", field = line and "line" or "path", message = message,

@@ -15,6 +15,17 @@
 -- is stored (never the code), with its expiry and an attempt counter;
 -- verification compares in constant time, counts attempts, locks the code
 -- after `max_attempts` and deletes it on success (one use).
+--
+-- Numbers go by their canonical form (`tingting.numbers.canonical`: no
+-- +977, 00977, 977 or leading 0), so every way of writing one handset's
+-- number shares one budget, one attempt count and one code.
+--
+-- A store that offers `otp_begin_send`, `otp_cancel_send` and `otp_verify`
+-- (`tingting.store.redis`) runs each send and each verify as one atomic step
+-- on the store, for every host sharing it; when it cannot be reached, send
+-- and verify fail closed with the reason "unavailable" (nothing is sent,
+-- nothing verifies). `memory()` and `shared_dict()` keep their state with
+-- their own get/add/incr steps.
 -- @module tingting.otp
 local core = require "tingting.core"
 local numbers = require "tingting.numbers"
@@ -130,15 +141,21 @@ end
 -- recently used (a full shared dict evicts the least recently used entries),
 -- and should it be gone all the same, ours goes back, so that the flows
 -- sharing the store keep one key.
+-- A store that can fail (Redis) says so with nil, err: then no key, and the
+-- flow fails closed rather than hash with a key no other host knows.
 local function secret(self)
   if not self.secret_key then return self.secret end
-  local v = self.store:get(self.secret_key)
+  local v, err = self.store:get(self.secret_key)
   if v then
     self.secret = v
     return v
   end
-  self.store:add(self.secret_key, self.secret)
-  self.secret = self.store:get(self.secret_key) or self.secret
+  if err ~= nil then return nil, err end
+  local _, aerr = self.store:add(self.secret_key, self.secret)
+  if aerr ~= nil and aerr ~= "exists" then return nil, aerr end
+  v, err = self.store:get(self.secret_key)
+  if err ~= nil then return nil, err end
+  self.secret = v or self.secret
   return self.secret
 end
 
@@ -156,15 +173,17 @@ local function random_code(length)
   return table.concat(digits)
 end
 
-local function mac(self, number, nonce, code)
-  return core.hex(core.hmac_sha256(secret(self), "tingting-otp/1\0" .. number .. "\0" .. nonce .. "\0" .. code))
+local function mac_with(key, number, nonce, code)
+  return core.hex(core.hmac_sha256(key, "tingting-otp/1\0" .. number .. "\0" .. nonce .. "\0" .. code))
 end
 
--- The store keys of a number. Limits (cooldown, sends, attempts) go by the
--- number without leading zeros, so that "9851023212" and "09851023212" share
--- one budget.
+local function mac(self, number, nonce, code)
+  return mac_with(secret(self), number, nonce, code)
+end
+
+-- The store keys of a number (its canonical form, numbers.canonical).
 local function keys(self, number)
-  local k = self.prefix .. (number:gsub("^0+", ""))
+  local k = self.prefix .. number
   return { code = k, cool = k .. ":cool", sends = k .. ":sends" }
 end
 
@@ -187,6 +206,22 @@ local function load_code(self, k)
   return { issued = tonumber(issued), expires = expires, nonce = nonce, mac = digest, raw = rec }
 end
 
+-- The stored record of a code: issued, expires, nonce, mac.
+local function record(issued, expires, nonce, digest)
+  return ("1:%.3f:%.3f:%s:%s"):format(issued, expires, nonce, digest)
+end
+
+local function parse_record(raw)
+  if type(raw) ~= "string" then return nil end
+  local issued, expires, nonce, digest = raw:match("^1:([%d.]+):([%d.]+):(%x+):(%x+)$")
+  if not issued then return nil end
+  return { issued = tonumber(issued), expires = tonumber(expires), nonce = nonce, mac = digest, raw = raw }
+end
+
+local function unavailable(err)
+  return { err = err, message = "the OTP store cannot be reached: " .. tostring(err) }
+end
+
 -- A failure after which the API surely sent nothing: refused before sending,
 -- or answered with an error (4xx) rather than lost on the way.
 local function surely_unsent(err)
@@ -200,11 +235,14 @@ end
 -- otherwise `nil, reason, detail` with reason `"invalid"` (detail.message),
 -- `"rate_limited"` (detail.retry_after seconds) or `"send_failed"`
 -- (detail.err, the tingting.error; detail.delivered_maybe when the API may
--- have sent it anyway, in which case the code stays valid).
+-- have sent it anyway, in which case the code stays valid), or
+-- `"unavailable"` (the store cannot be reached: detail.err, a tingting.error
+-- of kind "network"; nothing was sent).
 function Flow:send(number)
-  local num, why = numbers.normalize(number)
+  local num, why = numbers.canonical(number)
   if not num then return nil, "invalid", { message = why.message } end
   local store, k = self.store, keys(self, num)
+  if store.otp_begin_send then return self:_send_atomic(num, k) end
   local t = now()
   if self.resend_after > 0 then
     local ok = store:add(k.cool, t, self.resend_after)
@@ -252,16 +290,18 @@ end
 -- @return `true` (the code is used up); otherwise `false, reason, detail` with
 -- reason `"invalid"` (not a number or not digits; not counted as an attempt),
 -- `"expired"` (no live code: never sent, expired or already used),
--- `"mismatch"` (detail.attempts_left) or `"locked"` (too many attempts;
--- detail.retry_after: seconds until a new code may be sent).
+-- `"mismatch"` (detail.attempts_left), `"locked"` (too many attempts;
+-- detail.retry_after: seconds until a new code may be sent) or
+-- `"unavailable"` (the store cannot be reached: detail.err; nothing verifies).
 function Flow:verify(number, code)
-  local num, why = numbers.normalize(number)
+  local num, why = numbers.canonical(number)
   if not num then return false, "invalid", { message = why.message } end
   -- a string: as a number, a code such as 012345 would lose its leading 0
   if type(code) ~= "string" or not code:match("^%d+$") or #code > 10 then
     return false, "invalid", { message = "code: expected a string of up to 10 digits" }
   end
   local store, k = self.store, keys(self, num)
+  if store.otp_verify then return self:_verify_atomic(num, code, k) end
   local rec = load_code(self, k)
   if not rec then return false, "expired", { message = "no code is waiting for this number: ask for a new one" } end
   local left = rec.expires - now()
@@ -281,6 +321,72 @@ function Flow:verify(number, code)
   if store:get(k.code) == rec.raw then store:delete(k.code) end
   store:delete(tries_key(k, rec))
   return true
+end
+
+-- send on a store with atomic steps: the cooldown, the budget and the
+-- record are checked and written in one step before anything is sent.
+function Flow:_send_atomic(num, k)
+  local key, kerr = secret(self)
+  if not key then return nil, "unavailable", unavailable(kerr) end
+  local code, rerr = random_code(self.length)
+  local nonce = code and core.random_bytes(8)
+  if not code or not nonce then
+    return nil, "send_failed", { message = "no randomness for a code: " .. tostring(rerr) }
+  end
+  nonce = core.hex(nonce)
+  local t = now()
+  local raw = record(t, t + self.ttl, nonce, mac_with(key, num, nonce, code))
+  local sends, why, x = self.store:otp_begin_send(k, { record = raw, nonce = nonce, ttl = self.ttl,
+    resend_after = self.resend_after, max_sends = self.max_sends, send_window = self.send_window })
+  if not sends then
+    if why == "cooldown" then
+      return nil, "rate_limited", { retry_after = x,
+        message = "a code was sent recently; wait before asking for another" }
+    elseif why == "max_sends" then
+      return nil, "rate_limited", { retry_after = x,
+        message = ("at most %d codes per %d s to one number"):format(self.max_sends, self.send_window) }
+    end
+    return nil, "unavailable", unavailable(x)
+  end
+  local res, err = self.session:send_otp {
+    number = num, message = self.message, sms_send_options = self.via,
+    otp_options = "personnel", otp = code,
+  }
+  if not res then
+    if surely_unsent(err) then
+      self.store:otp_cancel_send(k, { record = raw, nonce = nonce })
+      return nil, "send_failed", { err = err, message = tostring(err) }
+    end
+    return nil, "send_failed", { err = err, message = tostring(err), delivered_maybe = true }
+  end
+  return { number = num, expires_in = self.ttl, resend_after = self.resend_after,
+    sends_left = self.max_sends - sends, via = self.via }
+end
+
+-- verify on a store with atomic steps: the code's record is read, the HMAC
+-- compared here (constant time), and the attempt counted and the code used
+-- up in one step on the store, provided the record is still the one read.
+function Flow:_verify_atomic(num, code, k)
+  local key, kerr = secret(self)
+  if not key then return false, "unavailable", unavailable(kerr) end
+  for _ = 1, 3 do
+    local raw, gerr = self.store:get(k.code)
+    if gerr ~= nil then return false, "unavailable", unavailable(gerr) end
+    local rec = parse_record(raw)
+    if not rec then break end
+    local status, x = self.store:otp_verify({ code = k.code, cool = k.cool, tries = tries_key(k, rec) }, {
+      record = raw, matched = core.equal(mac_with(key, num, rec.nonce, code), rec.mac),
+      max_attempts = self.max_attempts })
+    if status == "ok" then return true end
+    if status == "mismatch" then return false, "mismatch", { attempts_left = x, message = "wrong code" } end
+    if status == "locked" then
+      return false, "locked", { retry_after = x, message = "too many wrong codes: ask for a new one" }
+    end
+    if status == "unavailable" then return false, "unavailable", unavailable(x) end
+    if status == "expired" then break end
+    -- "changed": a new code replaced the one read; again with the new one
+  end
+  return false, "expired", { message = "no code is waiting for this number: ask for a new one" }
 end
 
 function Flow:__tostring()

@@ -10,7 +10,8 @@
 -- A key-value store (for `tingting.otp`) has `get(key)`, `set(key, value,
 -- ttl)`, `add(key, value, ttl) -> true | nil, "exists"`, `incr(key, by, ttl)`,
 -- `ttl(key)` and `delete(key)`; values are strings or numbers, ttl in seconds
--- (nil or 0: no expiry). `memory()` and `shared_dict(dict)` are both kinds.
+-- (nil or 0: no expiry). `memory()`, `shared_dict(dict)` and `redis{...}`
+-- (shared across hosts, with atomic OTP steps) are all of both kinds.
 -- @module tingting.store
 local core = require "tingting.core"
 local cjson = require "cjson.safe"
@@ -247,6 +248,16 @@ function M.shared_dict(dict, opts)
   local prefix = (opts and opts.prefix) or "tingting:"
   if type(prefix) ~= "string" then return errors.invalid("store.shared_dict", "prefix", "expected a string") end
   return setmetatable({ dict = dict, prefix = prefix }, Dict)
+end
+
+-- Redis (lua/tingting/store/redis.lua) --------------------------------------------
+
+--- Tokens, the renewal lock and the OTP state in Redis, shared by every
+-- worker of every host using the same server: `tingting.store.redis{host =,
+-- port =, password =, db =, prefix =, timeout =, pool_size =}`. Loaded on
+-- first use (it is `require("tingting.store.redis").new`).
+function M.redis(opts)
+  return require("tingting.store.redis").new(opts)
 end
 
 return M

@@ -206,6 +206,64 @@ function cases.timer()
   return result or { timeout = true }
 end
 
+--- One GET through the hostile upstream's `case`, with the session's
+-- `timeout` and the transport's `max_body`: what came back, how long it
+-- took, and the worker's memory (VmRSS, VmHWM in kB) after it.
+function cases.hostile(args)
+  local t = assert(tingting.transport.ngx { location = "/_hostile", max_body = tonumber(args.max_body) })
+  ngx.update_time()
+  local t0 = ngx.now()
+  local status, body, headers = t:request { op = "user", method = "GET", url = "http://api/" .. args.case,
+    headers = { Accept = "application/json" }, timeout = tonumber(args.timeout) or 2, idempotent = true }
+  ngx.update_time()
+  local out = { secs = ngx.now() - t0, status = status }
+  if status then
+    out.bytes, out.headers = #body, headers
+  else
+    out.err = body
+  end
+  body = nil -- luacheck: ignore 311
+  collectgarbage()
+  local f = io.open("/proc/self/status", "r")
+  local st = f and f:read("*a") or ""
+  if f then f:close() end
+  out.rss_kb = tonumber(st:match("VmRSS:%s*(%d+)"))
+  out.hwm_kb = tonumber(st:match("VmHWM:%s*(%d+)"))
+  out.pid = ngx.worker.pid()
+  return out
+end
+
+--- tingting.store.redis over cosockets (args: port, password, db): every
+-- method, the lock, a refused password and a server that is not there.
+function cases.redis_store(args)
+  local function new(o)
+    o.port = tonumber(args.port)
+    return assert(tingting.store.redis(o))
+  end
+  local s = new { password = args.password, db = tonumber(args.db), prefix = "ngx:" }
+  local r = {}
+  r.set = s:set("k", "v", 60)
+  r.get = s:get("k")
+  r.add = select(2, s:add("k", "w"))
+  r.added = s:add("fresh", "x", 0.5)
+  r.incr = s:incr("n", 2, 60)
+  r.ttl = s:ttl("n")
+  local id = s:lock(1, 5)
+  r.locked = id ~= nil
+  r.second = select(2, s:lock(0.05, 5))
+  s:unlock(id)
+  r.relocked = s:lock(0.05, 5) ~= nil
+  s:save("access", "refresh")
+  r.tokens = { s:load() }
+  r.deleted = s:delete("k")
+  r.gone = s:get("k") == nil
+  local _, err = new({ password = "wrong" }):get("k")
+  r.wrong = err and err.message
+  _, err = tingting.store.redis({ port = 1 }):get("k")
+  r.dead = err and { kind = err.kind, message = err.message }
+  return r
+end
+
 --- Bad options: validation errors naming the option, no raise.
 function cases.bad_options()
   local out = {}

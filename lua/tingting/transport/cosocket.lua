@@ -65,7 +65,7 @@ local READ_SIZE = 65536
 local OPTIONS = { pool_size = true, keepalive_timeout = true, ssl_verify = true, max_body = true, user_agent = true }
 
 local function invalid(field, message)
-  return require("tingting.call").invalid("transport.cosocket", field, message)
+  return require("tingting.errors").invalid("transport.cosocket", field, message)
 end
 
 local function fail(kind, message, sent)
@@ -288,7 +288,7 @@ local function attempt(self, req, u, head, body, idempotent, fresh, deadline, ti
       "sending the request to " .. where .. " failed (" .. tostring(serr) .. "); the API never had all of it", false)
   end
 
-  local p = core.http_response(self.max_body, req.sink ~= nil)
+  local p = core.http_response(req.max_body or self.max_body, req.sink ~= nil)
   local sink = req.sink and { path = req.sink, part = req.sink .. ".part" } or nil
   local got = 0
   while true do
@@ -300,10 +300,10 @@ local function attempt(self, req, u, head, body, idempotent, fresh, deadline, ti
     end
     sock:settimeouts(cms, tms, ms(left))
     local data, rerr = sock:receiveany(READ_SIZE)
-    local done, perr
+    local done, perr, pcode
     if data then
       got = got + #data
-      done, perr = p:feed(data)
+      done, perr, pcode = p:feed(data)
     elseif rerr == "timeout" then
       sock:close()
       sink_abort(sink)
@@ -315,12 +315,13 @@ local function attempt(self, req, u, head, body, idempotent, fresh, deadline, ti
         .. (reused and "; the request may have been processed, and was not resent as it is not idempotent" or ""),
         true)
     else
-      done, perr = p:feed(nil) -- the end of a body read until close, or a cut
+      done, perr, pcode = p:feed(nil) -- the end of a body read until close, or a cut
     end
     if done == nil then
       sock:close()
       sink_abort(sink)
-      return fail("network", perr, true)
+      -- an answer past max_body is one we will not take, not a network failure
+      return fail(pcode == "max_body" and "decode" or "network", perr, true)
     end
     if sink and p:streaming() then
       local wok, werr = sink_write(sink, p:take())

@@ -22,8 +22,21 @@
 --      proxy_set_header Cookie $http_cookie;       # v1's refresh cookie
 --      rewrite_by_lua_block { require("tingting.transport.ngx").rewrite() }
 --      header_filter_by_lua_block { require("tingting.transport.ngx").header_filter() }
+--      body_filter_by_lua_block { require("tingting.transport.ngx").body_filter() }
+--      proxy_buffering off;                   # read as it arrives...
+--      proxy_max_temp_file_size 0;            # ...and never into a temp file
+--      proxy_read_timeout 30s;                # at most the session's timeout
 --      ...
 --    }
+--
+-- Bounds, whatever the upstream does: an answer whose Content-Length is over
+-- `max_body` is refused before its body (`nil, err`); the headers must come
+-- within proxy_read_timeout of the request's end (counted once, not reset
+-- by each byte) and within proxy_buffer_size; a body is cut once it passes
+-- `max_body` or arrives past the request's `timeout` (the session's). nginx
+-- cannot end a subrequest cut in its body without ending its main request:
+-- that one request's connection is closed and the error log says why. A
+-- worker holds at most about twice max_body per request in flight.
 --
 -- Requests run in the rewrite, access and content phases (where nginx allows
 -- subrequests); elsewhere (timers, init_worker) the transport fails with a
@@ -35,6 +48,7 @@ local ngx = ngx
 local capture = ngx.location.capture
 local spawn, wait = ngx.thread.spawn, ngx.thread.wait
 local get_phase = ngx.get_phase
+local now = ngx.now
 local ngx_sleep = ngx.sleep
 local concat, lower = table.concat, string.lower
 
@@ -210,9 +224,18 @@ function _M.request(self, req)
     ["Accept"] = hdrs.Accept or "application/json",
     ["User-Agent"] = self.user_agent,
   }
-  local ctx = { tingting = sub }
+  -- what the location's filters hold the answer to: max_body, and a
+  -- deadline for the whole answer set by the request's (the session's) timeout
+  local timeout = req.timeout or 30
+  local limit = { max_body = self.max_body, deadline = now() + timeout, bytes = 0 }
+  local ctx = { tingting = sub, tingting_limit = limit }
   -- body = "" stops nginx from forwarding the parent request's own body
   local res = capture(self.location .. path, { method = method, body = body or "", ctx = ctx })
+  if limit.cut == "max_body" then
+    return fail("network", ("the answer is larger than max_body (%d bytes): cut off"):format(self.max_body), nil)
+  elseif limit.cut == "deadline" then
+    return fail("timeout", ("the answer did not end within the timeout (%g s): cut off"):format(timeout), nil)
+  end
   local up = ctx.tingting_upstream
   if not up then
     -- no header_filter in the location: nginx's own failures have no upstream answer
@@ -303,9 +326,19 @@ function _M.rewrite()
   for _, name in ipairs(SENT) do set(name, h[name]) end
 end
 
+-- Stop the answer: a filter that raises makes nginx end the subrequest
+-- with an error and close the upstream connection (returning ngx.ERROR from
+-- a body filter does not: nginx reads on). nginx logs the message, and the
+-- transport reports why.
+local function cut(limit, why, message)
+  limit.cut = why
+  error("tingting.transport.ngx: " .. message .. "; the answer is cut off and its connection closed", 0)
+end
+
 --- For the internal location's `header_filter_by_lua_block`: tells the
 -- transport whether the upstream answered, to tell a timeout or a refused
--- connection from an answer of the API.
+-- connection from an answer of the API; an answer whose Content-Length is
+-- over max_body is cut before its body is read.
 function _M.header_filter()
   local ctx = ngx.ctx
   if not ctx.tingting then return end
@@ -315,6 +348,33 @@ function _M.header_filter()
     connected = any_connected(var.upstream_connect_time),
     header_time = last(var.upstream_header_time),
   }
+  local limit = ctx.tingting_limit
+  local length = tonumber(var.upstream_http_content_length)
+  if limit and length and length > limit.max_body then
+    cut(limit, "max_body", ("the answer's Content-Length (%d) is over max_body (%d)"):format(length, limit.max_body))
+  end
+end
+
+--- For the internal location's `body_filter_by_lua_block`: counts the
+-- answer's bytes as they arrive and cuts it (closing the upstream
+-- connection) once it passes max_body or the request's deadline, so that
+-- neither an endless nor a dripping answer holds the worker's memory or the
+-- request past the session's timeout.
+function _M.body_filter()
+  local limit = ngx.ctx.tingting_limit
+  if not limit then return end
+  if limit.cut then -- nginx ending the cut subrequest: let its last buffer through, empty
+    ngx.arg[1] = ""
+    return
+  end
+  local chunk = ngx.arg[1]
+  limit.bytes = limit.bytes + #chunk
+  if limit.bytes > limit.max_body then
+    cut(limit, "max_body", ("the answer passed max_body (%d bytes)"):format(limit.max_body))
+  end
+  if now() > limit.deadline and not ngx.arg[2] then
+    cut(limit, "deadline", "the answer did not end within the session's timeout")
+  end
 end
 
 return _M
