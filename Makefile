@@ -93,7 +93,10 @@ demo: deps build
 	url=$$($(EMU) start --port 8787); \
 	trap '$(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
 	TINGTING_BASE_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
-	  $(LUA) examples/quickstart.lua
+	  $(LUA) examples/quickstart.lua; \
+	echo; echo "== the v1 API (/api/v1/), with an API token =="; \
+	TINGTING_BASE_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
+	  $(LUA) examples/quickstart_v1.lua
 
 # The OTP service of examples/openresty in nginx (LuaJIT) against the emulator.
 OPENRESTY = examples/openresty/run

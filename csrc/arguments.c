@@ -54,26 +54,61 @@ static const char *str(lua_State *L, int vals, const char *k) {
   return s;
 }
 
+/* Whether the endpoint names field k: a rule holds where its fields exist,
+ * so that one rule serves both dialects' rows of an op. */
+static int names(const tt_endpoint *ep, const char *k) {
+  const tt_field *f;
+  for (f = ep->fields; f->name != NULL; f++)
+    if (strcmp(f->name, k) == 0) return 1;
+  return 0;
+}
+
+/* An update that changes nothing is refused, naming what it could change. */
+static int check_something(lua_State *L, const tt_endpoint *ep, int vals) {
+  const tt_field *f;
+  luaL_Buffer b;
+  int n = 0, i = 0;
+  for (f = ep->fields; f->name != NULL; f++) {
+    if (f->flags & TT_PATH) continue;
+    if (has(L, vals, f->name)) return 1;
+    n++;
+  }
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "nothing to update: give ");
+  for (f = ep->fields; f->name != NULL; f++) {
+    if (f->flags & TT_PATH) continue;
+    if (i > 0) luaL_addstring(&b, ++i == n ? " or " : ", ");
+    else i++;
+    luaL_addstring(&b, f->name);
+  }
+  luaL_pushresult(&b);
+  for (f = ep->fields; f->name != NULL && (f->flags & TT_PATH); f++) {}
+  return tt_validation_fail(L, ep->op, f->name, "%s", lua_tostring(L, -1));
+}
+
 /* Rules that involve more than one field. */
-static int check_cross(lua_State *L, const char *op, int vals) {
-  if (strcmp(op, "create_campaign") == 0) {
+static int check_cross(lua_State *L, const tt_endpoint *ep, int vals) {
+  const char *op = ep->op;
+  if (strcmp(op, "create_campaign") == 0 && names(ep, "individual_number")) {
     int list = has(L, vals, "individual_number"), file = has(L, vals, "send_to_number_file");
     if (!list && !file)
       return tt_validation_fail(L, op, "individual_number", "individual_number (a list) or send_to_number_file (a path) is required");
     if (list && file)
       return tt_validation_fail(L, op, "individual_number", "give individual_number or send_to_number_file, not both");
-  } else if (strcmp(op, "update_campaign") == 0) {
-    if (!has(L, vals, "name") && !has(L, vals, "services") && !has(L, vals, "description"))
-      return tt_validation_fail(L, op, "name", "nothing to update: give name, services or description");
-  } else if (strcmp(op, "update_number") == 0) {
-    if (!has(L, vals, "number") && !has(L, vals, "available_tags"))
-      return tt_validation_fail(L, op, "number", "nothing to update: give number or available_tags");
-  } else if (strcmp(op, "begin") == 0) {
+  } else if (strcmp(op, "create_campaign") == 0 && names(ep, "sms_message")) {
+    const char *svc = str(L, vals, "services"), *sms = str(L, vals, "sms_message");
+    if (svc != NULL && strstr(svc, "SMS") != NULL && (sms == NULL || sms[0] == '\0'))
+      return tt_validation_fail(L, op, "sms_message", "is required for services %s", svc);
+  } else if (strcmp(op, "update_campaign") == 0 || strcmp(op, "update_number") == 0 ||
+             strcmp(op, "set_message") == 0) {
+    return check_something(L, ep, vals);
+  } else if (strcmp(op, "begin") == 0 && names(ep, "aud_file")) {
     if (!has(L, vals, "message") && !has(L, vals, "aud_file") && !has(L, vals, "status") &&
         !has(L, vals, "priority"))
       return tt_validation_fail(L, op, "message", "begin needs message or aud_file (or status/priority to re-run)");
   } else if (strcmp(op, "send_otp") == 0) {
     const char *opt = str(L, vals, "otp_options"), *msg = str(L, vals, "message");
+    const char *via = str(L, vals, "sms_send_options");
     int otp = has(L, vals, "otp");
     if (opt == NULL && otp) {
       /* an OTP of one's own means "personnel", whatever the default is */
@@ -97,6 +132,9 @@ static int check_cross(lua_State *L, const char *op, int vals) {
     }
     if (msg != NULL && strstr(msg, "{otp}") == NULL)
       return tt_validation_fail(L, op, "message", "must contain the {otp} placeholder");
+    /* v1 (#28): a voice OTP names its voice */
+    if (names(ep, "voice_input") && via != NULL && strcmp(via, "voice") == 0 && !has(L, vals, "voice_input"))
+      return tt_validation_fail(L, op, "voice_input", "is required when sms_send_options is voice");
   }
   return 1;
 }
@@ -121,5 +159,5 @@ int tt_check_args(lua_State *L, const tt_endpoint *ep, int idx) {
     lua_setfield(L, vals, f->name);
     lua_pop(L, 1);
   }
-  return check_cross(L, ep->op, vals);
+  return check_cross(L, ep, vals);
 }

@@ -22,27 +22,44 @@ static void json_item(lua_State *L, tt_buf *b, int idx, int digits) {
   }
 }
 
+static void json_tags(lua_State *L, tt_buf *b, int vidx);
+
+/* v1 contacts: [{"number": "98…", "other_variables": {…}}, …] (a contact's
+ * variables are available_tags on the Lua side, other_variables on the v1
+ * wire). */
+static void json_contacts(lua_State *L, tt_buf *b, int vidx) {
+  int i, n = (int)lua_rawlen(L, vidx);
+  tt_buf_add(b, "[", 1);
+  for (i = 1; i <= n; i++) {
+    size_t len;
+    const char *num;
+    if (i > 1) tt_buf_add(b, ",", 1);
+    lua_rawgeti(L, vidx, i);
+    lua_getfield(L, -1, "number");
+    num = lua_tolstring(L, -1, &len);
+    tt_buf_add(b, "{\"number\":", 10);
+    tt_json_string(b, num, len);
+    lua_getfield(L, -2, "available_tags");
+    if (lua_istable(L, -1)) {
+      tt_buf_add(b, ",\"other_variables\":", 19);
+      json_tags(L, b, lua_gettop(L));
+    }
+    tt_buf_add(b, "}", 1);
+    lua_pop(L, 3);
+  }
+  tt_buf_add(b, "]", 1);
+}
+
 /* A field's validated value: a scalar, a list (ids, phones, statuses) as
  * an array, tags as an object. */
 static void json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) {
   int digits = f->type == TT_F_PHONE || f->type == TT_F_PHONE_LIST;
   if (lua_type(L, vidx) != LUA_TTABLE) {
     json_item(L, b, vidx, digits);
+  } else if (f->type == TT_F_CONTACTS) {
+    json_contacts(L, b, vidx);
   } else if (f->type == TT_F_TAGS) {
-    int first = 1;
-    tt_buf_add(b, "{", 1);
-    lua_pushnil(L);
-    while (lua_next(L, vidx)) {
-      size_t n;
-      const char *k = lua_tolstring(L, -2, &n);
-      if (!first) tt_buf_add(b, ",", 1);
-      first = 0;
-      tt_json_string(b, k, n);
-      tt_buf_add(b, ":", 1);
-      tt_json_scalar(L, b, lua_gettop(L));
-      lua_pop(L, 1);
-    }
-    tt_buf_add(b, "}", 1);
+    json_tags(L, b, vidx);
   } else {
     int i, n = (int)lua_rawlen(L, vidx);
     tt_buf_add(b, "[", 1);
@@ -54,6 +71,24 @@ static void json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) {
     }
     tt_buf_add(b, "]", 1);
   }
+}
+
+/* Tags (variables) as a JSON object of strings and numbers. */
+static void json_tags(lua_State *L, tt_buf *b, int vidx) {
+  int first = 1;
+  tt_buf_add(b, "{", 1);
+  lua_pushnil(L);
+  while (lua_next(L, vidx)) {
+    size_t n;
+    const char *k = lua_tolstring(L, -2, &n);
+    if (!first) tt_buf_add(b, ",", 1);
+    first = 0;
+    tt_json_string(b, k, n);
+    tt_buf_add(b, ":", 1);
+    tt_json_scalar(L, b, lua_gettop(L));
+    lua_pop(L, 1);
+  }
+  tt_buf_add(b, "}", 1);
 }
 
 /* Pushes the text of b and frees it. */
@@ -154,6 +189,14 @@ static void build_json(lua_State *L, const tt_endpoint *ep, int vals) {
   const tt_field *f;
   tt_buf b = TT_BUF_INIT;
   int first = 1;
+  for (f = ep->fields; f->name != NULL; f++) {
+    if (!(f->flags & TT_BODY)) continue;
+    lua_getfield(L, vals, f->name); /* the whole body (v1 attributes) */
+    json_tags(L, &b, lua_gettop(L));
+    lua_pop(L, 1);
+    push_json(L, &b);
+    return;
+  }
   tt_buf_add(&b, "{", 1);
   for (f = ep->fields; f->name != NULL; f++) {
     if (f->flags & (TT_PATH | TT_QUERY)) continue;
@@ -169,6 +212,24 @@ static void build_json(lua_State *L, const tt_endpoint *ep, int vals) {
   }
   tt_buf_add(&b, "}", 1);
   push_json(L, &b);
+}
+
+/* A query value, percent-encoded but for RFC 3986's unreserved characters
+ * (v1 statuses have spaces, searches anything). */
+static void add_query_value(luaL_Buffer *b, const char *v, size_t n) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t i;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      luaL_addchar(b, (char)c);
+    } else {
+      luaL_addchar(b, '%');
+      luaL_addchar(b, hex[c >> 4]);
+      luaL_addchar(b, hex[c & 15]);
+    }
+  }
 }
 
 static void set_str(lua_State *L, const char *k, const char *v) {
@@ -213,7 +274,18 @@ static void push_path(lua_State *L, const tt_endpoint *ep, int vals) {
       lua_pop(L, 1);
       continue;
     }
-    lua_pushfstring(L, "%c%s=%s", q++ ? '&' : '?', f->name, lua_tostring(L, -1));
+    {
+      size_t n;
+      const char *v;
+      luaL_Buffer e;
+      v = lua_tolstring(L, -1, &n);
+      luaL_buffinit(L, &e);
+      luaL_addchar(&e, q++ ? '&' : '?');
+      luaL_addstring(&e, f->name);
+      luaL_addchar(&e, '=');
+      add_query_value(&e, v, n);
+      luaL_pushresult(&e);
+    }
     lua_remove(L, -2);
     luaL_addvalue(&b);
   }
@@ -222,9 +294,10 @@ static void push_path(lua_State *L, const tt_endpoint *ep, int vals) {
 
 static int core_build(lua_State *L) {
   const char *op = luaL_checkstring(L, 2);
-  const tt_endpoint *ep = tt_endpoint_find(op);
+  const tt_endpoint *ep;
   int vals, state;
   tt_session_check(L, 1);
+  ep = tt_endpoint_find(op, tt_session_dialect(L, 1));
   if (ep == NULL) return luaL_argerror(L, 2, lua_pushfstring(L, "unknown operation '%s'", op));
   lua_settop(L, 3);
   if (!tt_check_args(L, ep, 3)) return 2;
@@ -258,7 +331,8 @@ static int core_build(lua_State *L) {
     build_form(L, ep, vals);
     lua_setfield(L, -2, "form");
   } else {
-    if (strcmp(ep->method, "POST") == 0 || strcmp(ep->method, "PUT") == 0 || has_value(L, ep, vals, 0)) {
+    if (strcmp(ep->method, "POST") == 0 || strcmp(ep->method, "PUT") == 0 || strcmp(ep->method, "PATCH") == 0 ||
+        has_value(L, ep, vals, 0)) {
       set_str(L, "Content-Type", "application/json");
       lua_setfield(L, -2, "headers");
       build_json(L, ep, vals);

@@ -3,6 +3,7 @@
  * to Lua, which makes a method of every op. */
 #include "endpoints.h"
 #include "tingting.h"
+#include "util.h"
 #include <string.h>
 
 static const char *const SERVICES[] = {"PHONE", "SMS", NULL};
@@ -13,54 +14,54 @@ static const char *const SMS_OPTIONS[] = {"text", "voice", NULL};
 static const char *const OTP_OPTIONS[] = {"personnel", "generated", NULL};
 
 #define R TT_REQUIRED
-#define END {NULL, TT_F_STRING, 0, NULL}
+#define END {NULL, TT_F_STRING, 0, NULL, NULL}
 
 static const tt_field F_NONE[] = {END};
 static const tt_field F_LOGIN[] = {
-  {"email", TT_F_STRING, R, NULL}, {"password", TT_F_STRING, R, NULL}, END};
-static const tt_field F_REFRESH[] = {{"refresh", TT_F_STRING, R, NULL}, END};
-static const tt_field F_SID[] = {{"phone_sid", TT_F_STRING, R, NULL}, END};
-static const tt_field F_PAGE[] = {{"page", TT_F_PAGE, TT_QUERY, NULL}, END};
-static const tt_field F_ID[] = {{"id", TT_F_ID, R | TT_PATH, NULL}, END};
+  {"email", TT_F_STRING, R, NULL, NULL}, {"password", TT_F_STRING, R, NULL, NULL}, END};
+static const tt_field F_REFRESH[] = {{"refresh", TT_F_STRING, R, NULL, NULL}, END};
+static const tt_field F_SID[] = {{"phone_sid", TT_F_STRING, R, NULL, NULL}, END};
+static const tt_field F_PAGE[] = {{"page", TT_F_PAGE, TT_QUERY, NULL, NULL}, END};
+static const tt_field F_ID[] = {{"id", TT_F_ID, R | TT_PATH, NULL, NULL}, END};
 static const tt_field F_CREATE[] = {
-  {"name", TT_F_STRING, R, NULL},
-  {"services", TT_F_ENUM, R, SERVICES},
-  {"individual_number", TT_F_PHONE_LIST, 0, NULL},
-  {"send_to_number_file", TT_F_FILE, 0, NULL},
-  {"description", TT_F_TEXT, 0, NULL}, END};
+  {"name", TT_F_STRING, R, NULL, NULL},
+  {"services", TT_F_ENUM, R, SERVICES, NULL},
+  {"individual_number", TT_F_PHONE_LIST, 0, NULL, NULL},
+  {"send_to_number_file", TT_F_FILE, 0, NULL, NULL},
+  {"description", TT_F_TEXT, 0, NULL, NULL}, END};
 static const tt_field F_UPDATE[] = {
-  {"id", TT_F_ID, R | TT_PATH, NULL},
-  {"name", TT_F_STRING, 0, NULL},
-  {"services", TT_F_ENUM, 0, SERVICES},
-  {"description", TT_F_TEXT, 0, NULL}, END};
+  {"id", TT_F_ID, R | TT_PATH, NULL, NULL},
+  {"name", TT_F_STRING, 0, NULL, NULL},
+  {"services", TT_F_ENUM, 0, SERVICES, NULL},
+  {"description", TT_F_TEXT, 0, NULL, NULL}, END};
 static const tt_field F_BEGIN[] = {
-  {"id", TT_F_ID, R | TT_PATH, NULL},
-  {"message", TT_F_STRING, 0, NULL},
-  {"aud_file", TT_F_FILE, 0, NULL},
-  {"voice_input", TT_F_ENUM, 0, VOICES},
-  {"schedule_date", TT_F_DATETIME, 0, NULL},
-  {"length_factor", TT_F_DECIMAL, 0, NULL},
-  {"individual", TT_F_ID_LIST, 0, NULL},
-  {"status", TT_F_ENUM_LIST, 0, STATUSES},
-  {"priority", TT_F_ENUM, 0, PRIORITIES}, END};
+  {"id", TT_F_ID, R | TT_PATH, NULL, NULL},
+  {"message", TT_F_STRING, 0, NULL, NULL},
+  {"aud_file", TT_F_FILE, 0, NULL, NULL},
+  {"voice_input", TT_F_ENUM, 0, VOICES, NULL},
+  {"schedule_date", TT_F_DATETIME, 0, NULL, NULL},
+  {"length_factor", TT_F_DECIMAL, 0, NULL, NULL},
+  {"individual", TT_F_ID_LIST, 0, NULL, NULL},
+  {"status", TT_F_ENUM_LIST, 0, STATUSES, NULL},
+  {"priority", TT_F_ENUM, 0, PRIORITIES, NULL}, END};
 static const tt_field F_ADD_NUMBER[] = {
-  {"id", TT_F_ID, R | TT_PATH, NULL},
-  {"number", TT_F_PHONE, R, NULL},
-  {"available_tags", TT_F_TAGS, 0, NULL}, END};
+  {"id", TT_F_ID, R | TT_PATH, NULL, NULL},
+  {"number", TT_F_PHONE, R, NULL, NULL},
+  {"available_tags", TT_F_TAGS, 0, NULL, NULL}, END};
 static const tt_field F_UPDATE_NUMBER[] = {
-  {"id", TT_F_ID, R | TT_PATH, NULL},
-  {"number", TT_F_PHONE, 0, NULL},
-  {"available_tags", TT_F_TAGS, 0, NULL}, END};
-static const tt_field F_REPORT[] = {{"campaign_id", TT_F_ID, R | TT_QUERY, NULL}, END};
+  {"id", TT_F_ID, R | TT_PATH, NULL, NULL},
+  {"number", TT_F_PHONE, 0, NULL, NULL},
+  {"available_tags", TT_F_TAGS, 0, NULL, NULL}, END};
+static const tt_field F_REPORT[] = {{"campaign_id", TT_F_ID, R | TT_QUERY, NULL, NULL}, END};
 static const tt_field F_VOICE[] = {
-  {"message", TT_F_STRING, R, NULL}, {"voice_input", TT_F_ENUM, 0, VOICES}, END};
+  {"message", TT_F_STRING, R, NULL, NULL}, {"voice_input", TT_F_ENUM, 0, VOICES, NULL}, END};
 static const tt_field F_OTP[] = {
-  {"number", TT_F_PHONE_STR, R, NULL},
-  {"message", TT_F_STRING, R, NULL},
-  {"sms_send_options", TT_F_ENUM, R, SMS_OPTIONS},
-  {"otp_options", TT_F_ENUM, 0, OTP_OPTIONS},
-  {"otp", TT_F_DIGITS, 0, NULL},
-  {"otp_length", TT_F_DIGITS, 0, NULL}, END};
+  {"number", TT_F_PHONE_STR, R, NULL, NULL},
+  {"message", TT_F_STRING, R, NULL, NULL},
+  {"sms_send_options", TT_F_ENUM, R, SMS_OPTIONS, NULL},
+  {"otp_options", TT_F_ENUM, 0, OTP_OPTIONS, NULL},
+  {"otp", TT_F_DIGITS, 0, NULL, NULL},
+  {"otp_length", TT_F_DIGITS, 0, NULL, NULL}, END};
 
 #define A "/api/accounts/"
 #define S "/api/system/"
@@ -93,11 +94,30 @@ static const tt_endpoint ENDPOINTS[] = {
 
 #define N_ENDPOINTS (sizeof ENDPOINTS / sizeof ENDPOINTS[0])
 
-const tt_endpoint *tt_endpoint_find(const char *op) {
-  size_t i;
-  for (i = 0; i < N_ENDPOINTS; i++)
-    if (ENDPOINTS[i].op[0] == op[0] && strcmp(ENDPOINTS[i].op, op) == 0) return &ENDPOINTS[i];
+static const tt_endpoint *table_of(int dialect, size_t *n) {
+  if (dialect == TT_V1) {
+    *n = TT_V1_COUNT;
+    return TT_V1_ENDPOINTS;
+  }
+  *n = N_ENDPOINTS;
+  return ENDPOINTS;
+}
+
+const tt_endpoint *tt_endpoint_find(const char *op, int dialect) {
+  size_t i, n;
+  const tt_endpoint *t = table_of(dialect, &n);
+  for (i = 0; i < n; i++)
+    if (t[i].op[0] == op[0] && strcmp(t[i].op, op) == 0) return &t[i];
   return NULL;
+}
+
+int tt_session_dialect(lua_State *L, int sidx) {
+  int v1;
+  tt_getuservalue(L, sidx);
+  lua_getfield(L, -1, "api");
+  v1 = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "v1") == 0;
+  lua_pop(L, 2);
+  return v1 ? TT_V1 : TT_LEGACY;
 }
 
 /* {op, method, path, auth, idempotent, fields = {{name, required, enum}...}} */
@@ -137,12 +157,16 @@ static void push_endpoint(lua_State *L, const tt_endpoint *ep) {
   lua_setfield(L, -2, "fields");
 }
 
-/* core.endpoints() -> every row, in table order */
+/* core.endpoints([dialect]) -> every row of the dialect's table ("legacy",
+ * the default, or "v1"), in table order */
 static int core_endpoints(lua_State *L) {
-  size_t i;
-  lua_createtable(L, (int)N_ENDPOINTS, 0);
-  for (i = 0; i < N_ENDPOINTS; i++) {
-    push_endpoint(L, &ENDPOINTS[i]);
+  static const char *const dialects[] = {"legacy", "v1", NULL};
+  int dialect = luaL_checkoption(L, 1, "legacy", dialects);
+  size_t i, n;
+  const tt_endpoint *t = table_of(dialect == 1 ? TT_V1 : TT_LEGACY, &n);
+  lua_createtable(L, (int)n, 0);
+  for (i = 0; i < n; i++) {
+    push_endpoint(L, &t[i]);
     lua_rawseti(L, -2, (int)i + 1);
   }
   return 1;

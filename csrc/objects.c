@@ -201,6 +201,29 @@ static int core_refresh_object(lua_State *L) {
   return 1;
 }
 
+/* core.merge_fields(obj, t): the object's fields become a copy of its
+ * fields with t's keys set over them (answers that echo part of an object:
+ * v1's message, attributes). Returns obj. */
+static int core_merge_fields(lua_State *L) {
+  int f;
+  check_object(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  push_uv(L, 1, "f");
+  push_copy(L, -1);
+  f = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, 2)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_settable(L, f);
+  }
+  tt_getuservalue(L, 1);
+  lua_pushvalue(L, f);
+  lua_setfield(L, -2, "f");
+  lua_settop(L, 1);
+  return 1;
+}
+
 static const luaL_Reg OBJECT_MM[] = {
   {"__index", object_index}, {"__newindex", object_newindex},
   {"__tostring", object_tostring}, {"__eq", object_eq},
@@ -212,7 +235,7 @@ static const luaL_Reg OBJECT_MM[] = {
 void tt_objects_open(lua_State *L) {
   static const luaL_Reg fns[] = {
     {"fields", core_fields}, {"session_of", core_session_of},
-    {"refresh_object", core_refresh_object}, {NULL, NULL}};
+    {"refresh_object", core_refresh_object}, {"merge_fields", core_merge_fields}, {NULL, NULL}};
   tt_class(L, TT_CAMPAIGN_MT, OBJECT_MM);
   lua_pushcfunction(L, object_close);
   lua_setfield(L, -2, "close");

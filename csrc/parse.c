@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "json.h"
 #include "objects.h"
+#include "parse.h"
 #include "session.h"
 #include "tingting.h"
 #include "util.h"
@@ -50,7 +51,7 @@ static void clean(lua_State *L, int idx, int depth) {
 }
 
 /* Push t[k] if it is a table, else nothing; returns whether it pushed. */
-static int get_table(lua_State *L, int idx, const char *k) {
+int tt_parse_get_table(lua_State *L, int idx, const char *k) {
   if (!lua_istable(L, idx)) return 0;
   lua_getfield(L, idx, k);
   if (lua_istable(L, -1)) return 1;
@@ -75,7 +76,7 @@ static int first_object(lua_State *L) {
   return 0;
 }
 
-static void ensure_table(lua_State *L, int idx, const char *k) {
+void tt_parse_ensure_table(lua_State *L, int idx, const char *k) {
   lua_getfield(L, idx, k);
   if (!lua_istable(L, -1)) {
     lua_newtable(L);
@@ -86,8 +87,8 @@ static void ensure_table(lua_State *L, int idx, const char *k) {
 
 static void to_campaign(lua_State *L, int sidx, int idx) {
   idx = lua_absindex(L, idx);
-  ensure_table(L, idx, "usable_tags");
-  ensure_table(L, idx, "user_phone");
+  tt_parse_ensure_table(L, idx, "usable_tags");
+  tt_parse_ensure_table(L, idx, "user_phone");
   tt_campaign_push(L, sidx, idx);
 }
 
@@ -96,11 +97,11 @@ static void to_number(lua_State *L, int sidx, int idx) {
   lua_getfield(L, idx, "campaing"); /* the API's own spelling */
   if (!lua_isnil(L, -1)) lua_setfield(L, idx, "campaign");
   else lua_pop(L, 1);
-  ensure_table(L, idx, "available_tags");
+  tt_parse_ensure_table(L, idx, "available_tags");
   tt_number_push(L, sidx, idx);
 }
 
-static void map_list(lua_State *L, int sidx, int list, void (*wrap)(lua_State *, int, int)) {
+void tt_parse_map_list(lua_State *L, int sidx, int list, void (*wrap)(lua_State *, int, int)) {
   int i, n = (int)lua_rawlen(L, list), out;
   lua_createtable(L, n, 0);
   out = lua_gettop(L);
@@ -114,7 +115,7 @@ static void map_list(lua_State *L, int sidx, int list, void (*wrap)(lua_State *,
   }
 }
 
-static int decode_error(lua_State *L, const tt_endpoint *ep, int status, const char *why) {
+int tt_parse_decode_error(lua_State *L, const tt_endpoint *ep, int status, const char *why) {
   lua_pushnil(L);
   tt_error_push(L, "decode", why);
   lua_pushinteger(L, status);
@@ -233,7 +234,7 @@ static int api_error(lua_State *L, const tt_endpoint *ep, int status, const char
   lua_newtable(L);
   list = lua_gettop(L);
   if (doc != 0 && lua_istable(L, doc)) {
-    if (get_table(L, doc, "errors")) {
+    if (tt_parse_get_table(L, doc, "errors")) {
       collect_errors(L, lua_gettop(L), list, 0);
       lua_pop(L, 1);
     } else {
@@ -285,15 +286,17 @@ static int core_parse(lua_State *L) {
   int status = (int)luaL_checkinteger(L, 3);
   size_t len = 0;
   const char *body = luaL_optlstring(L, 4, "", &len);
-  const tt_endpoint *ep = tt_endpoint_find(op);
+  const tt_endpoint *ep;
   int doc = 0, data = 0, ok = status >= 200 && status < 300;
   luaL_checkudata(L, 1, TT_SESSION_MT);
+  ep = tt_endpoint_find(op, tt_session_dialect(L, 1));
   if (ep == NULL) return luaL_argerror(L, 2, "unknown operation");
   lua_settop(L, 5);
   if (ok && ep->result == TT_R_BYTES) {
     lua_pushvalue(L, 4);
     return 1;
   }
+  if (ok && tt_parse_v1_raw(L, ep, body, len, 5)) return 1;
   if (len > 0 && tt_json_decode(L, body, len)) {
     doc = lua_gettop(L);
   } else if (len > 0) {
@@ -308,12 +311,17 @@ static int core_parse(lua_State *L) {
     }
   }
   if (!ok) return api_error(L, ep, status, body, len, 5, doc);
+  if (ep->result >= TT_R_COOKIES) {
+    /* any 2xx, an empty body too (reference, open question 15) */
+    if (doc == 0 && len > 0) return tt_parse_decode_error(L, ep, status, "answer is not valid JSON");
+    return tt_parse_v1(L, ep, status, doc, 5);
+  }
   if (ep->result == TT_R_TRUE && doc == 0) {
     lua_pushboolean(L, 1);
     return 1;
   }
   if (doc == 0)
-    return decode_error(L, ep, status, len == 0 ? "empty answer where JSON was expected"
+    return tt_parse_decode_error(L, ep, status, len == 0 ? "empty answer where JSON was expected"
                                                 : "answer is not valid JSON");
   lua_getfield(L, doc, "success");
   if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
@@ -326,20 +334,20 @@ static int core_parse(lua_State *L) {
     return api_error(L, ep, status, body, len, 5, doc);
   }
   lua_pop(L, 1);
-  if (get_table(L, doc, "data")) data = lua_gettop(L);
+  if (tt_parse_get_table(L, doc, "data")) data = lua_gettop(L);
 
   switch (ep->result) {
   case TT_R_LOGIN:
-    if (data == 0 || !get_table(L, data, "token")) return decode_error(L, ep, status, "login answer has no token");
+    if (data == 0 || !tt_parse_get_table(L, data, "token")) return tt_parse_decode_error(L, ep, status, "login answer has no token");
     lua_createtable(L, 0, 2);
     lua_getfield(L, -2, "access");
     lua_setfield(L, -2, "access");
     lua_getfield(L, -2, "refresh");
     lua_setfield(L, -2, "refresh");
     lua_getfield(L, -1, "access");
-    if (!lua_isstring(L, -1)) return decode_error(L, ep, status, "login answer has no access token");
+    if (!lua_isstring(L, -1)) return tt_parse_decode_error(L, ep, status, "login answer has no access token");
     lua_pop(L, 1);
-    if (!get_table(L, data, "user_data")) lua_newtable(L);
+    if (!tt_parse_get_table(L, data, "user_data")) lua_newtable(L);
     lua_insert(L, -2);
     return 2;
   case TT_R_REFRESH: {
@@ -350,7 +358,7 @@ static int core_parse(lua_State *L) {
       src = data;
       lua_getfield(L, data, "access");
     }
-    if (!lua_isstring(L, -1)) return decode_error(L, ep, status, "refresh answer has no access token");
+    if (!lua_isstring(L, -1)) return tt_parse_decode_error(L, ep, status, "refresh answer has no access token");
     lua_pushboolean(L, 1);
     lua_createtable(L, 0, 2);
     lua_pushvalue(L, -3);
@@ -361,46 +369,46 @@ static int core_parse(lua_State *L) {
   }
   case TT_R_CAMPAIGNS: {
     int result = 0;
-    if (get_table(L, doc, "result")) result = lua_gettop(L);
+    if (tt_parse_get_table(L, doc, "result")) result = lua_gettop(L);
     else if (data != 0) result = data;
-    if (result == 0 || !get_table(L, result, ep->list_key))
-      return decode_error(L, ep, status, "campaign list answer has no campaign-lists");
-    map_list(L, 1, lua_gettop(L), to_campaign);
-    if (!get_table(L, doc, "pagination")) lua_pushnil(L);
+    if (result == 0 || !tt_parse_get_table(L, result, ep->list_key))
+      return tt_parse_decode_error(L, ep, status, "campaign list answer has no campaign-lists");
+    tt_parse_map_list(L, 1, lua_gettop(L), to_campaign);
+    if (!tt_parse_get_table(L, doc, "pagination")) lua_pushnil(L);
     return 2;
   }
   case TT_R_TRUE:
     lua_pushboolean(L, 1);
     return 1;
   default:
-    if (data == 0) return decode_error(L, ep, status, "answer has no data");
+    if (data == 0) return tt_parse_decode_error(L, ep, status, "answer has no data");
   }
 
   switch (ep->result) {
   case TT_R_USER:
   case TT_R_PHONES:
-    if (!get_table(L, data, ep->list_key)) return decode_error(L, ep, status, "answer lacks the expected list");
+    if (!tt_parse_get_table(L, data, ep->list_key)) return tt_parse_decode_error(L, ep, status, "answer lacks the expected list");
     return 1;
   case TT_R_PHONE:
   case TT_R_CAMPAIGN:
   case TT_R_DETAILS:
-    if (!get_table(L, data, ep->list_key) || !first_object(L))
-      return decode_error(L, ep, status, "answer lacks details");
+    if (!tt_parse_get_table(L, data, ep->list_key) || !first_object(L))
+      return tt_parse_decode_error(L, ep, status, "answer lacks details");
     if (ep->result == TT_R_CAMPAIGN) to_campaign(L, 1, -1);
     return 1;
   case TT_R_NUMBERS:
-    if (!get_table(L, data, ep->list_key)) return decode_error(L, ep, status, "answer lacks number-lists");
-    map_list(L, 1, lua_gettop(L), to_number);
+    if (!tt_parse_get_table(L, data, ep->list_key)) return tt_parse_decode_error(L, ep, status, "answer lacks number-lists");
+    tt_parse_map_list(L, 1, lua_gettop(L), to_number);
     return 1;
   case TT_R_NUMBER:
-    if (!get_table(L, data, ep->list_key) && !get_table(L, data, "details") &&
-        !get_table(L, data, "number-detail")) {
+    if (!tt_parse_get_table(L, data, ep->list_key) && !tt_parse_get_table(L, data, "details") &&
+        !tt_parse_get_table(L, data, "number-detail")) {
       lua_getfield(L, data, "id");
-      if (lua_isnil(L, -1)) return decode_error(L, ep, status, "answer lacks the number");
+      if (lua_isnil(L, -1)) return tt_parse_decode_error(L, ep, status, "answer lacks the number");
       lua_pop(L, 1);
       lua_pushvalue(L, data);
     }
-    if (lua_rawlen(L, -1) > 0 && !first_object(L)) return decode_error(L, ep, status, "answer lacks the number");
+    if (lua_rawlen(L, -1) > 0 && !first_object(L)) return tt_parse_decode_error(L, ep, status, "answer lacks the number");
     to_number(L, 1, -1);
     return 1;
   default: /* TT_R_DATA */

@@ -45,7 +45,7 @@ static int core_check_open(lua_State *L) {
  * a transport the session created itself. */
 static int session_close(lua_State *L) {
   tt_session *s = (tt_session *)luaL_checkudata(L, 1, TT_SESSION_MT);
-  static const char *const secrets[] = {"access_token", "refresh_token", "password", NULL};
+  static const char *const secrets[] = {"access_token", "refresh_token", "password", "api_key", NULL};
   int i;
   if (s->closed) return 0;
   s->closed = 1;
@@ -97,6 +97,12 @@ static int session_index(lua_State *L) {
       lua_getfield(L, -1, k);
       return 1;
     }
+    if (strcmp(k, "api") == 0) { /* the dialect: "v1" or "legacy" */
+      tt_getuservalue(L, 1);
+      lua_getfield(L, -1, "api");
+      if (lua_isnil(L, -1)) lua_pushliteral(L, "legacy");
+      return 1;
+    }
   }
   lua_getmetatable(L, 1);
   lua_getfield(L, -1, "methods");
@@ -109,11 +115,12 @@ static int session_newindex(lua_State *L) {
   return luaL_error(L, "tingting.session: field '%s' is read-only", (lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?"));
 }
 
-/* Never a token or password: base_url, the account's email and the state. */
+/* Never a token, an API key or a password: base_url, the dialect, the
+ * account's email and the state. */
 static int session_tostring(lua_State *L) {
   tt_session *s = (tt_session *)luaL_checkudata(L, 1, TT_SESSION_MT);
   const char *base, *email;
-  int logged;
+  int logged, v1, key;
   tt_getuservalue(L, 1);
   lua_getfield(L, -1, "base_url");
   base = lua_tostring(L, -1);
@@ -121,7 +128,21 @@ static int session_tostring(lua_State *L) {
   email = lua_tostring(L, -1);
   lua_getfield(L, -3, "access_token");
   logged = lua_isstring(L, -1);
-  if (s->closed) {
+  lua_getfield(L, -4, "api_key");
+  key = lua_isstring(L, -1);
+  lua_getfield(L, -5, "api");
+  v1 = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "v1") == 0;
+  lua_pop(L, 2);
+  if (v1 && !s->closed) {
+    if (key)
+      lua_pushfstring(L, "tingting.session{base_url=\"%s\", api=\"v1\", api_key=(set)}", base ? base : "?");
+    else if (email != NULL)
+      lua_pushfstring(L, "tingting.session{base_url=\"%s\", api=\"v1\", email=\"%s\", logged_in=%s}",
+                      base ? base : "?", email, logged ? "true" : "false");
+    else
+      lua_pushfstring(L, "tingting.session{base_url=\"%s\", api=\"v1\", logged_in=%s}", base ? base : "?",
+                      logged ? "true" : "false");
+  } else if (s->closed) {
     lua_pushfstring(L, "tingting.session{base_url=\"%s\", closed=true}", base ? base : "?");
   } else if (email != NULL) {
     lua_pushfstring(L, "tingting.session{base_url=\"%s\", email=\"%s\", logged_in=%s}",

@@ -113,12 +113,20 @@ static const char *match_enum(const char *s, size_t n, const char *const *e) {
   return NULL;
 }
 
-static int check_enum(lua_State *L, const char *op, const char *f, int idx, const char *const *e) {
+/* alias: pairs of an accepted spelling and the value it sends. */
+static int check_enum(lua_State *L, const char *op, const char *f, int idx, const char *const *e,
+                      const char *const *alias) {
   const char *hit = NULL;
   if (lua_type(L, idx) == LUA_TSTRING) {
     size_t n;
     const char *s = lua_tolstring(L, idx, &n);
     hit = match_enum(s, n, e);
+    for (; hit == NULL && alias != NULL && alias[0] != NULL; alias += 2) {
+      const char *one[2];
+      one[0] = alias[0];
+      one[1] = NULL;
+      if (match_enum(s, n, one) != NULL) hit = alias[1];
+    }
   }
   if (hit == NULL) {
     const char *got = tt_repr(L, idx);
@@ -218,6 +226,52 @@ static int check_id(lua_State *L, const char *op, const char *f, int idx) {
     return tt_validation_fail(L, op, f, "expected a positive integer (got %s)", tt_repr(L, idx));
   lua_pushinteger(L, (lua_Integer)id);
   return 1;
+}
+
+/* An integer in [lo, hi] (hi < 0: no upper bound). */
+static int check_range(lua_State *L, const char *op, const char *f, int idx, long long lo, long long hi) {
+  long long v = 0;
+  int ok = lua_type(L, idx) == LUA_TNUMBER && (lua_tonumber(L, idx) == 0 || get_id(L, idx, &v));
+  if (ok && (v < lo || (hi >= 0 && v > hi))) ok = 0;
+  if (!ok) {
+    if (hi >= 0) return tt_validation_fail(L, op, f, "expected an integer from %d to %d (got %s)", (int)lo, (int)hi, tt_repr(L, idx));
+    return tt_validation_fail(L, op, f, "expected an integer >= %d (got %s)", (int)lo, tt_repr(L, idx));
+  }
+  lua_pushinteger(L, (lua_Integer)v);
+  return 1;
+}
+
+/* Booleans go in a query string as the words DRF reads. */
+static int check_bool(lua_State *L, const char *op, const char *f, int idx) {
+  if (lua_type(L, idx) != LUA_TBOOLEAN)
+    return tt_validation_fail(L, op, f, "expected true or false (got %s)", tt_repr(L, idx));
+  lua_pushstring(L, lua_toboolean(L, idx) ? "true" : "false");
+  return 1;
+}
+
+/* v1 voice_input: a voice model's id, or an internal name (open question 8). */
+static int check_id_or_name(lua_State *L, const char *op, const char *f, int idx, const char *const *e) {
+  long long id;
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    if (!get_id(L, idx, &id))
+      return tt_validation_fail(L, op, f, "expected a voice id (a positive integer) or a name (got %s)", tt_repr(L, idx));
+    lua_pushinteger(L, (lua_Integer)id);
+    return 1;
+  }
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n), *hit = match_enum(s, n, e);
+    if (hit != NULL) {
+      lua_pushstring(L, hit);
+      return 1;
+    }
+  }
+  {
+    const char *got = tt_repr(L, idx);
+    push_choices(L, e);
+    return tt_validation_fail(L, op, f, "expected a voice id (a positive integer) or one of %s (got %s)",
+                              lua_tostring(L, -1), got);
+  }
 }
 
 static int check_list(lua_State *L, const char *op, const char *f, int idx, const char *what) {
@@ -328,49 +382,6 @@ static int check_phone_list(lua_State *L, const char *op, const char *f, int idx
   return 1;
 }
 
-#define NEPAL_OFFSET (5 * 3600 + 45 * 60)
-
-static int days_in_month(int y, int m) {
-  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-  return d[m - 1];
-}
-
-/* "YYYY-MM-DDTHH:MM" as the docs show, or epoch seconds formatted in Nepal
- * time (UTC+05:45), which is what the API reads the string as. */
-static int check_datetime(lua_State *L, const char *op, const char *f, int idx) {
-  char buf[32];
-  if (lua_type(L, idx) == LUA_TNUMBER) {
-    lua_Number v = lua_tonumber(L, idx);
-    time_t t;
-    struct tm tm;
-    if (!(v >= 0 && v < 253402300800.0))
-      return tt_validation_fail(L, op, f, "expected epoch seconds or \"YYYY-MM-DDTHH:MM\" (got %s)", tt_repr(L, idx));
-    t = (time_t)v + NEPAL_OFFSET;
-    if (gmtime_r(&t, &tm) == NULL) return tt_validation_fail(L, op, f, "date out of range");
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M", &tm);
-    lua_pushstring(L, buf);
-    return 1;
-  }
-  if (lua_type(L, idx) == LUA_TSTRING) {
-    size_t n, i;
-    const char *s = lua_tolstring(L, idx, &n);
-    static const char shape[] = "dddd-dd-ddTdd:dd";
-    int ok = n == 16;
-    for (i = 0; ok && i < 16; i++)
-      ok = shape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == shape[i];
-    if (ok) {
-      int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8), h = atoi(s + 11), mi = atoi(s + 14);
-      if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59)
-        return tt_validation_fail(L, op, f, "not a real date and time (got %s)", tt_repr(L, idx));
-      lua_pushvalue(L, idx);
-      return 1;
-    }
-  }
-  return tt_validation_fail(L, op, f, "expected \"YYYY-MM-DDTHH:MM\" (Nepal time) or epoch seconds (got %s)",
-                 tt_repr(L, idx));
-}
-
 /* length_factor: the docs send it as a string ("1.4"); numbers are accepted. */
 static int check_decimal(lua_State *L, const char *op, const char *f, int idx) {
   char buf[64];
@@ -476,11 +487,64 @@ static int check_file(lua_State *L, const char *op, const char *f, int idx) {
   return 1;
 }
 
+/* v1 contacts: a list of numbers or {number=, available_tags=} records,
+ * each number a digit string and its variables checked as tags; at most
+ * 1000 a request (a batch sends far fewer). */
+static int check_contacts(lua_State *L, const char *op, const char *f, int idx) {
+  int i, n, out;
+  idx = lua_absindex(L, idx);
+  if ((n = check_list(L, op, f, idx, "numbers or {number=, available_tags=} records")) == 0) return 0;
+  if (n > 1000) return tt_validation_fail(L, op, f, "at most 1000 contacts a request (got %d)", n);
+  lua_createtable(L, n, 0);
+  out = lua_gettop(L);
+  for (i = 1; i <= n; i++) {
+    int item, rec;
+    lua_rawgeti(L, idx, i);
+    item = lua_gettop(L);
+    lua_createtable(L, 0, 2);
+    rec = lua_gettop(L);
+    if (lua_istable(L, item)) {
+      lua_pushnil(L);
+      while (lua_next(L, item)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        lua_pop(L, 1);
+        if (k == NULL || (strcmp(k, "number") != 0 && strcmp(k, "available_tags") != 0)) {
+          const char *key = tt_repr(L, -1);
+          return tt_validation_fail(L, op, lua_pushfstring(L, "%s[%d]", f, i),
+                                    "unknown field %s (expected number, available_tags)", key);
+        }
+      }
+      lua_getfield(L, item, "number");
+    } else {
+      lua_pushvalue(L, item);
+    }
+    {
+      const char *name = lua_pushfstring(L, "%s[%d].number", f, i); /* before the index below */
+      if (!check_phone(L, op, name, lua_gettop(L) - 1, 0)) return 0;
+    }
+    lua_setfield(L, rec, "number");
+    lua_pop(L, 2);
+    if (lua_istable(L, item)) {
+      lua_getfield(L, item, "available_tags");
+      if (!lua_isnil(L, -1)) {
+        const char *name = lua_pushfstring(L, "%s[%d].available_tags", f, i);
+        if (!check_tags(L, op, name, lua_gettop(L) - 1)) return 0;
+        lua_setfield(L, rec, "available_tags");
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1);
+    }
+    lua_rawseti(L, out, i);
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
 int tt_check_value(lua_State *L, const char *op, const tt_field *f, int idx) {
   switch (f->type) {
   case TT_F_STRING: return check_text(L, op, f->name, idx, 1);
   case TT_F_TEXT: return check_text(L, op, f->name, idx, 0);
-  case TT_F_ENUM: return check_enum(L, op, f->name, idx, f->enumv);
+  case TT_F_ENUM: return check_enum(L, op, f->name, idx, f->enumv, f->alias);
   case TT_F_ENUM_LIST: return check_enum_list(L, op, f->name, idx, f->enumv);
   case TT_F_ID: case TT_F_PAGE: return check_id(L, op, f->name, idx);
   case TT_F_ID_LIST: return check_id_list(L, op, f->name, idx);
@@ -489,7 +553,13 @@ int tt_check_value(lua_State *L, const char *op, const tt_field *f, int idx) {
   case TT_F_PHONE_LIST: return check_phone_list(L, op, f->name, idx);
   case TT_F_TAGS: return check_tags(L, op, f->name, idx);
   case TT_F_FILE: return check_file(L, op, f->name, idx);
-  case TT_F_DATETIME: return check_datetime(L, op, f->name, idx);
+  case TT_F_DATETIME: return tt_check_datetime(L, op, f->name, idx);
+  case TT_F_SCHEDULE: return tt_check_schedule(L, op, f->name, idx);
+  case TT_F_LIMIT: return check_range(L, op, f->name, idx, 1, 10);
+  case TT_F_COUNT: return check_range(L, op, f->name, idx, 0, -1);
+  case TT_F_BOOL: return check_bool(L, op, f->name, idx);
+  case TT_F_ID_OR_NAME: return check_id_or_name(L, op, f->name, idx, f->enumv);
+  case TT_F_CONTACTS: return check_contacts(L, op, f->name, idx);
   case TT_F_DECIMAL: return check_decimal(L, op, f->name, idx);
   case TT_F_DIGITS: return check_digits(L, op, f->name, idx);
   }

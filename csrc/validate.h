@@ -12,6 +12,10 @@
 /* The value at idx as field f of op takes it. */
 int tt_check_value(lua_State *L, const char *op, const tt_field *f, int idx);
 
+/* Dates and times (datetime.c): the legacy schedule_date and the v1 schedule. */
+int tt_check_datetime(lua_State *L, const char *op, const char *f, int idx);
+int tt_check_schedule(lua_State *L, const char *op, const char *f, int idx);
+
 /* A short, safe rendering of a bad value for an error message (pushed). */
 const char *tt_repr(lua_State *L, int idx);
 

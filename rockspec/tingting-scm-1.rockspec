@@ -32,8 +32,9 @@ build = {
     ["tingting.core"] = {
       sources = {
         "csrc/core.c", "csrc/compat.c", "csrc/util.c", "csrc/errors.c", "csrc/json.c",
-        "csrc/endpoints.c", "csrc/validate.c", "csrc/arguments.c", "csrc/session.c",
-        "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/fsutil.c", "csrc/crypto.c",
+        "csrc/endpoints.c", "csrc/endpoints_v1.c", "csrc/validate.c", "csrc/datetime.c",
+        "csrc/arguments.c", "csrc/session.c",
+        "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/parse_v1.c", "csrc/fsutil.c", "csrc/crypto.c",
         "csrc/xlsx.c", "csrc/numset.c", "csrc/http.c", "csrc/redis.c",
         "csrc/curl/transport.c", "csrc/curl/request.c", "csrc/curl/xfer.c", "csrc/curl/finish.c",
         "csrc/curl/multi.c",
@@ -54,6 +55,9 @@ build = {
     ["tingting.numbers"] = "lua/tingting/numbers.lua",
     ["tingting.batch"] = "lua/tingting/batch.lua",
     ["tingting.upload"] = "lua/tingting/upload.lua",
+    ["tingting.dialect"] = "lua/tingting/dialect.lua",
+    ["tingting.objects"] = "lua/tingting/objects.lua",
+    ["tingting.v1"] = "lua/tingting/v1.lua",
     ["tingting.store"] = "lua/tingting/store.lua",
     ["tingting.store.redis"] = "lua/tingting/store/redis.lua",
     ["tingting.otp"] = "lua/tingting/otp.lua",

@@ -6,6 +6,7 @@
 -- recording transport counts what would have gone out).
 local tingting = require "tingting"
 local call = require "tingting.call"
+local core = require "tingting.core"
 local template = require "tingting.template"
 local numbers = require "tingting.numbers"
 local ops = require "spec.helpers.ops"
@@ -37,6 +38,25 @@ local BY_FIELD = {
   available_tags = { "x", { [1] = "x" }, { ["bad key"] = "x" }, { tags_name = {} }, { tags_name = NAN },
     { tags_name = "\xff" }, { tags_name = MB }, { ["../x"] = "1" } },
 }
+
+-- v1 fields (docs/api/v1.md), and the fields whose v1 type differs: a v1
+-- message may be empty (create, update, set_message), a v1 status is a
+-- campaign status, a v1 number goes as a string.
+local V1_BY_FIELD = {
+  limit = { 0, 11, -1, 1.5, "10", {} }, offset = { -1, 1.5, "0", {} },
+  from_date = { -1, 1.5, "2025-01-01" }, to_date = { -1, 1.5, "2025-01-01" }, days = IDS,
+  search = STRINGS, draft = { "true", 1, {} }, sort_by = { "up", "" },
+  status = { "nope", "", { "Running" }, 1 }, user_phone = { {}, { 0 }, { 1.5 }, { "1" }, 5 },
+  message = { 12, {} }, sms_message = { 12, {} }, voice = IDS, category = { "Video", "" },
+  schedule = { "2023-02-30", "2023-13-01T10:00", "2023-01-01 10:00", "2023-01-01T24:00", -1, 1e20, "tomorrow" },
+  contacts = { {}, { "98x" }, { { number = "98x" } },
+    { { number = "9841234567", available_tags = { ["bad key"] = 1 } } },
+    "9841234567", { { nope = 1 } }, { [1] = "9841234567", [3] = "9841234568" } },
+  bulk_file = BY_FIELD.send_to_number_file, format = { "xml", "" }, company_name = STRINGS,
+  voice_input = { "np_x", "", 0, -1, 1.5 },
+}
+-- Booleans are refused by every field but a boolean one.
+local BOOLEAN = { draft = true }
 
 local function recorder()
   local t = { requests = {} }
@@ -91,6 +111,55 @@ describe("hostile input", function()
     end
     assert.equal(0, #t.requests)
     assert.is_true(tried > 500, tried)
+  end)
+
+  it("every field of every v1 op refuses values of the wrong kind, sending nothing", function()
+    local t = recorder()
+    local s = assert(tingting.session { base_url = "https://api.example.com", api_key = ("ab"):rep(32),
+      transport = t, max_retries = 0 })
+    local ctx = { c = { id = 5 }, n = { id = 7 }, file = os.tmpname() }
+    local tried = 0
+    for _, ep in ipairs(tingting.endpoints("v1")) do
+      for _, f in ipairs(ep.fields) do
+        local values = {}
+        for _, v in ipairs(ANY) do
+          if not (BOOLEAN[f.name] and type(v) == "boolean") then values[#values + 1] = v end
+        end
+        local own = V1_BY_FIELD[f.name] or BY_FIELD[f.name] or error("no hostile v1 values for " .. f.name)
+        for _, v in ipairs(own) do values[#values + 1] = v end
+        for _, v in ipairs(values) do
+          local args = ops.args(ep.op, ctx, "v1") or {}
+          args[f.name] = v
+          if ep.op == "send_otp" and f.name == "otp" then args.otp_length = nil end
+          refused(f.name, call.call, s, ep.op, args)
+          tried = tried + 1
+        end
+        if f.required then
+          local args = ops.args(ep.op, ctx, "v1") or {}
+          args[f.name] = nil
+          refused(f.name, call.call, s, ep.op, args)
+        end
+      end
+    end
+    -- the v1 methods that take their own arguments
+    local c = assert(core.parse(s, "campaign", 200, '{"id": 5, "name": "c"}', {}))
+    local n = assert(core.parse(s, "update_number", 200, '{"id": 7, "number": "9841234567"}', {}))
+    refused("number", c.add_number, c, "98x")
+    refused("available_tags", c.add_number, c, "9841234567", { ["bad key"] = 1 })
+    refused("filters", s.campaigns, s, "all")
+    refused("limit", s.campaigns, s, { limit = 50 })
+    refused("offset", c.numbers, c, { offset = -1 })
+    refused("number", n.update, n, { number = "12" })
+    refused("nope", n.update, n, { nope = 1 })
+    refused("bulk_file", c.upload_numbers, c, { "98x" })
+    refused("bulk_file", c.upload_numbers, c, 42)
+    local it = s:each_campaign { sort_by = "sideways" }
+    local none, err = it()
+    assert.is_nil(none)
+    assert.equal("sort_by", err.field)
+    os.remove(ctx.file)
+    assert.equal(0, #t.requests)
+    assert.is_true(tried > 400, tried)
   end)
 
   it("the public methods refuse hostile arguments by field name", function()
@@ -159,7 +228,6 @@ describe("hostile input", function()
   it("extreme numbers that are valid are encoded exactly, and hostile answers parse without UB", function()
     local t = recorder()
     local s = session(t)
-    local core = require "tingting.core"
     local c = ops.bind(s, { c = { id = 5 }, n = { id = 7 } }).c
     c:add_number("9843818700", { tags_age = math.maxinteger, tags_min = math.mininteger })
     assert.matches('"tags_age":9223372036854775807', t.requests[1].body, 1, true)

@@ -115,6 +115,24 @@ describe("tingting.transport." .. transport .. " #openresty", function()
     assert.equal(2, ngxh.count("/api/accounts/user_details/"))
   end)
 
+  it("runs a v1 OTP flow with an API token: sent once to /api/v1/, naming the company, verified once", function()
+    local status, text = emu.http("POST", "/__emulator__/api-token")
+    assert.equal(201, status)
+    local key = text:match('"token"%s*:%s*"(%x+)"')
+    local r = case("v1_otp", { key = key, number = "9851023212" })
+    assert.is_true(r.ok, r.err and r.err.text)
+    assert.equal("v1", r.api)
+    assert.equal(1, ngxh.count("/api/v1/auths/send/otp/"))
+    local otps = emu.state().otps
+    local sent = otps[#otps]
+    assert.equal("prixa", sent.company_name)
+    assert.equal("personnel", sent.otp_options)
+    local wrong = (sent.otp:sub(1, 1) == "0" and "1" or "0") .. sent.otp:sub(2)
+    assert.is_false(case("v1_otp", { key = key, number = "9851023212", code = wrong }).ok)
+    assert.is_true(case("v1_otp", { key = key, number = "9851023212", code = sent.otp }).ok)
+    assert.is_false(case("v1_otp", { key = key, number = "9851023212", code = sent.otp }).ok)
+  end)
+
   it("honours a 429 on a non-idempotent call and sends it again once", function()
     emu.fault { path = "/api/system/send/otp/", kind = "status", status = 429, retry_after = 1, count = 1 }
     local r = case("send_otp")

@@ -100,6 +100,59 @@ describe("secrets", function()
     assert_clean(texts, secrets)
   end)
 
+  it("v1: the API token, the login cookies and the password never appear, on success and under faults", function()
+    local V = require "spec.helpers.emulator_v1"
+    V.fresh()
+    local texts, secrets = {}, { V.token }
+    local function keep(access, refresh)
+      secrets[#secrets + 1] = access
+      if refresh then secrets[#secrets + 1] = refresh end
+    end
+    local function log(l) texts[#texts + 1] = l end
+    local key = assert(tingting.session { base_url = emu.url(), api_key = V.token, timeout = 0.3, max_retries = 1,
+      on_log = log })
+    local login = assert(tingting.session { base_url = emu.url(), api = "v1", email = "test@gmail.com",
+      password = "test", timeout = 0.3, max_retries = 1, on_log = log, on_tokens = keep })
+    assert.is_true(login:login())
+    for _, s in ipairs { key, login } do
+      local c = assert(s:create_campaign { name = "secret", services = "PHONE" })
+      local n = assert(c:add_number("9841234567", { name = "Ram" }))
+      local calls = {
+        function() return s:user() end, function() return select(2, s:api_token()) end,
+        function() return s:dashboard() end, function() return s:campaigns() end,
+        function() return s:campaign(c.id) end, function() return c:numbers() end,
+        function() return c:update { name = "x" } end, function() return c:set_message { message = "m" } end,
+        function() return n:attributes() end, function() return n:update { available_tags = { a = "1" } } end,
+        function() return c:test_voice { message = "m" } end, function() return n:demo_call() end,
+        function() return c:report() end, function() return s:otps() end,
+        function() return s:send_otp(ops.OTP_V1) end,
+        -- the token is what these two give: only their errors are looked at
+        function() return select(2, s:generate_api_token()) end,
+      }
+      for _, f in ipairs(calls) do
+        strings({ f() }, texts)
+        for _, fault in ipairs { { kind = "status", status = 500 }, { kind = "status", status = 401 },
+          { kind = "drop" }, { kind = "status", status = 400, body = { detail = "no" } } } do
+          local rule = { count = 1 }
+          for k, v in pairs(fault) do rule[k] = v end
+          emu.fault(rule)
+          strings({ f() }, texts)
+          emu.clear_faults()
+        end
+      end
+      texts[#texts + 1] = tostring(s)
+    end
+    strings({ select(2, key:generate_api_token()) }, texts)
+    strings({ login:refresh() }, texts)
+    key:close()
+    login:close()
+    texts[#texts + 1] = tostring(key)
+    texts[#texts + 1] = tostring(login)
+    assert.is_true(#secrets >= 3)
+    assert.is_true(#texts > 150, #texts)
+    assert_clean(texts, secrets)
+  end)
+
   it("never appear in the CLI's output, with -v and --json, on success and on failure", function()
     cli.setup()
     local env = { TINGTING_EMAIL = cli.EMAIL, TINGTING_PASSWORD = cli.PASSWORD }

@@ -75,15 +75,40 @@ function M.set_tokens(st, access, refresh, op)
   return true
 end
 
--- Tokens someone else put in the store (another worker's login or refresh):
--- a change for on_tokens, but nothing to write back.
+-- Operations that need a login session even where an API token is held (v1 #3).
+local NEEDS_LOGIN = { generate_api_token = true }
+
+--- Whether a call to `op` goes with the session's static API token (v1):
+-- then there is nothing to log in, refresh or renew for it.
+function M.uses_api_key(st, op)
+  return st.api_key ~= nil and not NEEDS_LOGIN[op]
+end
+
 --- Put the session's credential on request `req` (an endpoint that needs
--- one): the only place the Authorization header is decided.
+-- one): the only place the Authorization header is decided. v1 takes the
+-- API token and a login's access JWT in the same Bearer header (reference,
+-- open question 1); the login's cookies are never sent back as cookies but
+-- for the refresh (M.refresh_request).
 function M.authorize(st, req)
-  if st.access_token then req.headers.Authorization = "Bearer " .. st.access_token end
+  local token = st.access_token
+  if M.uses_api_key(st, req.op) then token = st.api_key end
+  if token then req.headers.Authorization = "Bearer " .. token end
   return req
 end
 
+--- The refresh request of session `s` (state `st`): legacy sends the
+-- refresh token as JSON, v1 as the `refresh` cookie (#2; never JSON, as the
+-- reference rules out). `req` | `nil, err`.
+function M.refresh_request(s, st)
+  if st.api ~= "v1" then return core.build(s, "refresh", { refresh = st.refresh_token }) end
+  local req, err = core.build(s, "refresh")
+  if not req then return nil, err end
+  req.headers.Cookie = "refresh=" .. st.refresh_token
+  return req
+end
+
+-- Tokens someone else put in the store (another worker's login or refresh):
+-- a change for on_tokens, but nothing to write back.
 local function adopt_tokens(st, access, refresh)
   M.hold_tokens(st, access, refresh)
   hooks.run(st, st.on_tokens, st.access_token, st.refresh_token)
@@ -98,7 +123,9 @@ end
 local function do_renew(path, s, st)
   local err
   if st.refresh_token then
-    local ok, meta = build_and_perform(path, s, st, "refresh", { refresh = st.refresh_token })
+    local ok, meta
+    local req, rerr = M.refresh_request(s, st)
+    if req then ok, meta = path.perform(s, st, req) else meta = rerr end
     if ok then return M.set_tokens(st, meta.access, meta.refresh, "refresh") end
     err = meta
     -- a network failure says nothing about the refresh token: don't log in again for it
@@ -180,6 +207,7 @@ end
 -- one from the token store, else a lazy login or refresh, and an early
 -- renewal when it is due.
 function M.ensure_auth(path, s, st, op)
+  if M.uses_api_key(st, op) then return true end
   if st.token_store and st.token_store.load and not st.access_token then
     local access, refresh = st.token_store:load()
     if access and not bad_token(access) and not bad_token(refresh) then

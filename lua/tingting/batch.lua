@@ -1,7 +1,8 @@
 --- `c:add_numbers(source, opts)`: add many numbers to a campaign, concurrently,
 -- each exactly once, in memory bounded by the requests in flight rather than
--- by the list. The API adds one number per POST, and a POST whose answer was
--- lost may or may not have been processed; so every such ambiguous failure is
+-- by the list. The legacy API adds one number per POST, v1 a group of them
+-- (`contacts`, M.GROUP_SIZE a POST); a POST whose answer was lost may or may
+-- not have been processed, so every number of such an ambiguous failure is
 -- checked against the campaign's number list before it is retried.
 --
 -- The source is a list, or an iterator returning a number string or a
@@ -18,6 +19,9 @@ local numbers = require "tingting.numbers"
 local M = {}
 
 M.MAX_CONCURRENCY = 64
+-- v1 contacts a POST: the answer lists each created contact (a few hundred
+-- bytes each), well under ITEM_MAX_BODY.
+M.GROUP_SIZE = 50
 -- Each add's answer is a few hundred bytes: a batch item's answer larger than
 -- this is refused, so that a batch holds at most concurrency x this much.
 M.ITEM_MAX_BODY = 1024 * 1024
@@ -71,14 +75,15 @@ local function check_opts(opts, is_list)
   }
 end
 
--- The reason a source item cannot be added, or its digits and tags.
+-- The reason a source item cannot be added, or its digits and tags. v1
+-- variables are free (no usable_tags: usable is nil).
 local function check_item(item, usable, usable_list)
   local raw, tags = item, nil
   if type(item) == "table" then raw, tags = item.number, item.available_tags end
   local digits, why = numbers.normalize(raw)
   if not digits then return nil, why.message end
   if tags ~= nil and type(tags) ~= "table" then return nil, "available_tags: expected a table" end
-  if tags then
+  if tags and usable then
     local names = {}
     for k in pairs(tags) do
       if not usable[k] then names[#names + 1] = tostring(k) end
@@ -112,9 +117,11 @@ function M.add_numbers(c, source, opts)
   local s = core.session_of(c)
   core.check_open(s)
   local st = core.state(s)
+  local v1 = st.api == "v1"
   local usable_list = c.usable_tags
-  local usable = {}
-  for _, t in ipairs(usable_list) do usable[t] = true end
+  local usable = not v1 and {} or nil
+  for _, t in ipairs(v1 and {} or usable_list) do usable[t] = true end
+  local group = v1 and M.GROUP_SIZE or 1
   local report = { added = 0, skipped = 0, invalid = {}, failed = {} }
   if o.keep then report.numbers = {} end
   local on_result, on_progress = o.on_result, o.on_progress
@@ -124,7 +131,7 @@ function M.add_numbers(c, source, opts)
   -- of the ones asked about)
   local existing
   local function load_existing(wanted)
-    local current, err = call.call(s, "campaign_numbers", { id = c.id })
+    local current, err = c:numbers() -- every page (v1 lists are paged)
     if not current then return nil, err end
     existing = core.numset(#current)
     local found = {}
@@ -219,7 +226,7 @@ function M.add_numbers(c, source, opts)
     progress()
   end
 
-  local window = o.concurrency * 8
+  local window = o.concurrency * 8 * group
   local again, ambiguous, timed_out = {}, {}, false
 
   -- Look for the ambiguous ones in the campaign: present means added; absent
@@ -248,6 +255,71 @@ function M.add_numbers(c, source, opts)
     ambiguous, timed_out = {}, false
   end
 
+  -- The request that adds `recs` (one record; on v1 up to a group), or
+  -- nil, err when a value fails the core's checks.
+  local function request_for(recs)
+    local args
+    if v1 then
+      local contacts = {}
+      for i, rec in ipairs(recs) do contacts[i] = { number = rec.number, available_tags = rec.available_tags } end
+      args = { id = c.id, contacts = contacts }
+    else
+      args = { id = c.id, number = recs[1].number, available_tags = recs[1].available_tags }
+    end
+    local req, berr = call.prepare(s, st, "add_number", args)
+    if req then req.max_body = math.min(M.ITEM_MAX_BODY, st.max_body) end
+    return req, berr
+  end
+
+  -- Units of records to send, each with its request; a group the core
+  -- refuses is split, so that only the records at fault are invalid.
+  local function units_of(recs)
+    local units = {}
+    local function add(unit)
+      local req, berr = request_for(unit)
+      if req then
+        unit.req = req
+        units[#units + 1] = unit
+      elseif #unit > 1 then
+        for _, rec in ipairs(unit) do add({ rec }) end
+      else
+        invalid(unit[1].item, berr.message:gsub("^contacts%[1%]%.", ""), nil)
+        progress()
+      end
+    end
+    for i = 1, #recs, group do
+      local unit = {}
+      for j = i, math.min(i + group - 1, #recs) do unit[#unit + 1] = recs[j] end
+      add(unit)
+    end
+    return units
+  end
+
+  -- A v1 group's answer: the contacts it created (by number), the ones it
+  -- refused (errors, by index), and the rest skipped as already present.
+  local function group_done(unit, list, meta)
+    local created = {}
+    for _, n in ipairs(list) do created[n.number] = n end
+    local refused = {}
+    for _, e in ipairs(type(meta.errors) == "table" and meta.errors or {}) do
+      if type(e) == "table" and tonumber(e.index) then refused[tonumber(e.index) + 1] = e end
+    end
+    for i, rec in ipairs(unit) do
+      local n = created[rec.number]
+      if n then
+        added(rec, n)
+      elseif refused[i] then
+        local why = type(refused[i].errors) == "table" and refused[i].errors.number
+        fail(rec, errors.api { op = "add_number", field = "number", errors = refused[i].errors,
+          message = "number: " .. tostring(type(why) == "table" and why[1] or "refused") })
+      else
+        report.skipped = report.skipped + 1
+        outcome(rec.item, nil, nil)
+        progress()
+      end
+    end
+  end
+
   -- One window: records to retry first, then new ones from the source.
   local function send_window(recs)
     local authed, aerr = call.ensure_auth(s)
@@ -255,37 +327,33 @@ function M.add_numbers(c, source, opts)
       for _, rec in ipairs(recs) do fail(rec, aerr) end
       return
     end
+    local units = units_of(recs)
     local reqs = {}
-    local k = 0
-    for _, rec in ipairs(recs) do
-      local req, berr = call.prepare(s, st, "add_number", { id = c.id, number = rec.number,
-        available_tags = rec.available_tags })
-      if req then
-        req.max_body = math.min(M.ITEM_MAX_BODY, st.max_body)
-        k = k + 1
-        reqs[k], recs[k] = req, rec
-        rec.tries = rec.tries + 1
-      else
-        invalid(rec.item, berr.message, nil)
-        progress()
-      end
+    for i, unit in ipairs(units) do
+      reqs[i] = unit.req
+      unit.req = nil
+      for _, rec in ipairs(unit) do rec.tries = rec.tries + 1 end
     end
-    for i = k + 1, #recs do recs[i] = nil end
     call.many(st, reqs, o.concurrency, function(i, status, body, headers)
-      local rec = recs[i]
-      local n, err = call.finish(s, reqs[i], status, body, headers)
+      local unit = units[i]
+      local res, err = call.finish(s, reqs[i], status, body, headers)
       reqs[i] = nil -- let the request (and its body) go as soon as it is done
-      if n then return added(rec, n) end
+      if res then
+        if v1 then return group_done(unit, res, err) end
+        return added(unit[1], res)
+      end
       err.retryable = call.retryable(err, false)
-      rec.err = err
+      local into
       if err.status == 401 or err.kind == "rate_limited" or err.sent == false then
-        again[#again + 1] = rec -- provably not processed
+        into = again -- provably not processed
       elseif err.kind == "network" or err.kind == "timeout" or err.kind == "server" then
-        ambiguous[#ambiguous + 1] = rec -- may have been processed: look before retrying
+        into = ambiguous -- may have been processed: look before retrying
         -- a 504 is a timeout too, of a gateway between us and the API
         if err.kind == "timeout" or err.status == 504 then timed_out = true end
-      else
-        fail(rec, err)
+      end
+      for _, rec in ipairs(unit) do
+        rec.err = err
+        if into then into[#into + 1] = rec else fail(rec, err) end
       end
     end)
   end

@@ -8,6 +8,7 @@ local auth = require "tingting.auth"
 local clock = require "tingting.clock"
 local errors = require "tingting.errors"
 local hooks = require "tingting.hooks"
+local dialect = require "tingting.dialect"
 
 local M = {}
 
@@ -21,9 +22,19 @@ M.policy = {
   refresh_margin = 30,    -- renew this many seconds before the access token expires
 }
 
-local ENDPOINTS = {}
-for _, ep in ipairs(core.endpoints()) do ENDPOINTS[ep.op] = ep end
+-- Each dialect's endpoint rows by op (core.endpoints): legacy and v1.
+local DIALECTS = { legacy = {}, v1 = {} }
+for name, rows in pairs(DIALECTS) do
+  for _, ep in ipairs(core.endpoints(name)) do rows[ep.op] = ep end
+end
+local ENDPOINTS = DIALECTS.legacy
 M.endpoints = ENDPOINTS
+M.dialects = DIALECTS
+
+--- The endpoint row of `op` in the dialect of state `st`, or nil.
+function M.endpoint(st, op)
+  return DIALECTS[st.api or "legacy"][op]
+end
 
 local timer = clock.timer
 M.now = clock.now -- kept for the specs and scripts that read it here
@@ -164,7 +175,7 @@ end
 function M.prepare(s, st, op, args)
   local req, err = core.build(s, op, args)
   if not req then return nil, err end
-  if ENDPOINTS[op].auth then auth.authorize(st, req) end
+  if M.endpoint(st, op).auth then auth.authorize(st, req) end
   return req
 end
 
@@ -173,7 +184,8 @@ end
 function M.call(s, op, args, opts)
   core.check_open(s)
   local st = core.state(s)
-  local ep = ENDPOINTS[op]
+  local ep = M.endpoint(st, op)
+  if not ep then return nil, dialect.unsupported(st.api, op) end
   -- validate first: bad input never costs a login or a refresh
   local req, err = core.build(s, op, args)
   if not req then return nil, err end
@@ -191,7 +203,8 @@ function M.call(s, op, args, opts)
   end
   local sent_token = st.access_token
   local res, meta = M.perform(s, st, req)
-  if res == nil and ep.auth and meta.status == 401 and (st.refresh_token or st.email) then
+  if res == nil and ep.auth and meta.status == 401 and (st.refresh_token or st.email)
+      and not auth.uses_api_key(st, op) then
     local ok, rerr = auth.renew(M, s, st, sent_token)
     if not ok then return nil, rerr end
     res, meta = M.perform(s, st, auth.authorize(st, req))

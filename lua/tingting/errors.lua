@@ -31,6 +31,19 @@ function M.auth(message, op)
   return make("auth", { message = message, op = op }, false)
 end
 
+--- A method the session's API dialect does not have: nothing was sent.
+-- `message` names the dialect and, where one exists, the equivalent.
+function M.unsupported(op, message)
+  return make("unsupported", { op = op, message = message }, false)
+end
+
+--- An answer that arrived and says no in its own terms (a v1 contacts
+-- answer that skipped or refused the number): `{op=, field=, message=,
+-- status=, errors=}`.
+function M.api(t)
+  return make("api", t, true)
+end
+
 --- An answer that arrived but cannot be used.
 function M.decode(message, op)
   return make("decode", { message = message, op = op }, true)

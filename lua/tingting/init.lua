@@ -19,6 +19,11 @@ local upload = require "tingting.upload"
 local numbers = require "tingting.numbers"
 local store = require "tingting.store"
 local options = require "tingting.options"
+local objects = require "tingting.objects"
+local dialect = require "tingting.dialect"
+local v1 = require "tingting.v1"
+
+local with_id, refreshed = objects.with_id, objects.refreshed
 
 local tingting = {
   VERSION = core.VERSION,
@@ -99,6 +104,7 @@ function tingting.session(opts)
     max_body = opts.max_body or tingting.MAX_BODY,
     max_retries = opts.max_retries or 2, transport = transport, owns_transport = owns,
     on_tokens = opts.on_tokens, on_log = opts.on_log, token_store = opts.token_store,
+    api = options.dialect(opts), api_key = opts.api_key,
   }
   local s = core.session_new(st)
   if opts.access_token or opts.refresh_token then
@@ -117,7 +123,25 @@ local function state(s)
   return core.state(s)
 end
 
---- Log in (with the session's credentials unless given); remembers them for re-login.
+local function itself(s) return s end
+
+-- A method that runs `legacy` or `modern` by the dialect of the session it
+-- is called on (`of(obj)`: the session itself, or a campaign's or number's,
+-- core.session_of); a side that is nil is a method the dialect lacks (`what`
+-- names it).
+local function by_dialect(what, legacy, modern, of)
+  of = of or itself
+  return function(obj, ...)
+    local st = state(of(obj))
+    local f
+    if st.api == "v1" then f = modern else f = legacy end
+    if not f then return nil, dialect.unsupported(st.api, what) end
+    return f(obj, ...)
+  end
+end
+
+--- Log in (with the session's credentials unless given); remembers them for
+-- re-login. Legacy: the user data; v1: true (the tokens arrive as cookies).
 function S.login(s, email, password)
   local st = state(s)
   email, password = email or st.email, password or st.password
@@ -128,6 +152,7 @@ function S.login(s, email, password)
   local ok, terr = auth.set_tokens(st, meta.access, meta.refresh, "login")
   if not ok then return nil, terr end
   st.email, st.password, st.user = email, password, user
+  if st.api == "v1" then return true end
   return user
 end
 
@@ -137,7 +162,7 @@ function S.refresh(s)
   if not st.refresh_token then
     return nil, errors.auth("no refresh token: log in first", "refresh")
   end
-  local req, err = core.build(s, "refresh", { refresh = st.refresh_token })
+  local req, err = auth.refresh_request(s, st)
   if not req then return nil, err end
   local ok, meta = call.perform(s, st, req)
   if not ok then return nil, meta end
@@ -166,13 +191,24 @@ function S.create_campaign(s, args)
 end
 function S.number(s, id) return call.call(s, "number", { id = id }) end
 function S.report_summary(s) return call.call(s, "report_summary") end
-function S.test_voice(s, args) return call.call(s, "test_voice", args) end
+S.test_voice = by_dialect("test_voice_session", function(s, args) return call.call(s, "test_voice", args) end)
 function S.send_otp(s, args) return call.call(s, "send_otp", args) end
+-- v1 (on a legacy session: unsupported, with the equivalent)
+function S.api_token(s) return call.call(s, "api_token") end
+S.generate_api_token = by_dialect("generate_api_token", nil, v1.generate_api_token)
+function S.dashboard(s, args) return call.call(s, "dashboard", args) end
+function S.voice_models(s) return call.call(s, "voice_models") end
+function S.sender_numbers(s) return call.call(s, "sender_numbers") end
+S.each_campaign = by_dialect("each_campaign", nil, v1.each_campaign)
+S.otps = by_dialect("otps", nil, v1.otps)
+S.survey_report = by_dialect("survey_report", nil, v1.survey_report)
 
---- Campaigns: one page (`{page = n}`), or every page following has_next.
+--- Campaigns. Legacy: one page (`{page = n}`), or every page following
+-- has_next. v1: every page, or with `limit`/`offset` that page; filters
+-- status, search, draft, sort_by, from_date, to_date.
 -- @treturn {tingting.campaign,...}
 -- @treturn table pagination (of the page, or of the last page read)
-function S.campaigns(s, opts)
+local function legacy_campaigns(s, opts)
   if opts ~= nil and (type(opts) ~= "table" or opts.page ~= nil) then
     return call.call(s, "campaigns", opts)
   end
@@ -189,27 +225,7 @@ function S.campaigns(s, opts)
     page = page + 1
   end
 end
-
--- Arguments of an object's method `op`: the id comes from the object; user
--- arguments may not set it.
-local function with_id(args, id, op)
-  if args ~= nil and type(args) ~= "table" then
-    return errors.invalid(op, "arguments", "expected a table (got " .. type(args) .. ")")
-  end
-  local out = {}
-  for k, v in pairs(args or {}) do out[k] = v end
-  if out.id ~= nil then
-    return errors.invalid(op, "id", "set by the object itself")
-  end
-  out.id = id
-  return out
-end
-
-local function refreshed(obj, newer, err)
-  if not newer then return nil, err end
-  core.refresh_object(obj, newer)
-  return obj
-end
+S.campaigns = by_dialect("campaigns", legacy_campaigns, v1.campaigns)
 
 -- What campaigns and numbers both have, each on its own operations: `get`
 -- reads one by id (reload), `update` and `delete` act on it.
@@ -229,14 +245,20 @@ local function object_methods(M, ops)
   function M.fields(obj) return core.fields(obj) end
 end
 
--- c:reload(), c:update{name=, services=, description=}, c:delete(), c:fields()
+-- c:reload(), c:update{...}, c:delete(), c:fields()
 object_methods(C, { get = "campaign", update = "update_campaign", delete = "delete_campaign" })
 -- n:reload(), n:update{number=, available_tags=}, n:delete(), n:fields()
 object_methods(N, { get = "number", update = "update_number", delete = "delete_number" })
+N.reload = by_dialect("reload_number", N.reload, nil, core.session_of)
+N.update = by_dialect("update_number", N.update, v1.update_number, core.session_of)
+N.attributes = by_dialect("number_attributes", nil, v1.attributes, core.session_of)
+N.demo_call = by_dialect("demo_call", nil, function(n)
+  return call.call(core.session_of(n), "demo_call", { id = n.id })
+end, core.session_of)
 
 --- Start (or re-run) the campaign. A message whose `{tags_*}` are not all in
 -- the campaign's usable_tags is refused before anything is sent.
-function C.begin(c, args)
+local function legacy_begin(c, args)
   local a, err = with_id(args, c.id, "begin")
   if not a then return nil, err end
   if a.audio ~= nil then
@@ -251,16 +273,26 @@ function C.begin(c, args)
   end
   return call.call(core.session_of(c), "begin", a)
 end
+C.begin = by_dialect("begin", legacy_begin, v1.begin, core.session_of)
 
-function C.numbers(c) return call.call(core.session_of(c), "campaign_numbers", { id = c.id }) end
+C.numbers = by_dialect("campaign_numbers", function(c)
+  return call.call(core.session_of(c), "campaign_numbers", { id = c.id })
+end, v1.numbers, core.session_of)
+C.each_number = by_dialect("each_number", nil, v1.each_number, core.session_of)
+C.set_message = by_dialect("set_message", nil, v1.set_message, core.session_of)
+C.test_voice = by_dialect("test_voice_campaign", nil, v1.test_voice, core.session_of)
 
-function C.add_number(c, number, available_tags)
+C.add_number = by_dialect("add_number", function(c, number, available_tags)
   return call.call(core.session_of(c), "add_number",
     { id = c.id, number = number, available_tags = available_tags })
-end
+end, v1.add_number, core.session_of)
 
 --- Add many numbers concurrently, each exactly once (see tingting.batch).
 function C.add_numbers(c, list, opts) return batch.add_numbers(c, list, opts) end
+
+--- Upload a numbers file (v1, PATCH bulk_file): a path, or a list or
+-- iterator of numbers or records written to a temporary .xlsx first.
+C.upload_numbers = by_dialect("upload_numbers", nil, v1.upload_numbers, core.session_of)
 
 --- The campaign's report: its bytes, or `true` once written to `path`.
 function C.report(c, path, opts)
@@ -289,15 +321,21 @@ function C.report(c, path, opts)
     end
     probe:close()
   end
+  local s = core.session_of(c)
+  local args = { campaign_id = c.id }
+  if state(s).api == "v1" then args = { id = c.id } end
   -- in memory, the session's max_body caps it as any answer; to a file, max_bytes
-  local res, err = call.call(core.session_of(c), "report", { campaign_id = c.id },
-    { sink = path, max_body = path and max_bytes or math.min(max_bytes, core.state(core.session_of(c)).max_body) })
+  local res, err = call.call(s, "report", args,
+    { sink = path, max_body = path and max_bytes or math.min(max_bytes, core.state(s).max_body) })
   if res == nil then return nil, err end
   if path ~= nil then return true end
   return res
 end
 
---- Local preview of a tag message for this campaign.
-function C.render(_, message, tags) return template.render(message, tags) end
+--- Local preview of a tag message for this campaign (v1: `{name}` and
+-- `{tags_name}` both take the variable `name`).
+function C.render(c, message, tags)
+  return template.render(message, tags, { api = state(core.session_of(c)).api })
+end
 
 return tingting

@@ -15,7 +15,7 @@ local OPTIONS = {
   timeout = "number", connect_timeout = "number", max_retries = "number", max_body = "number",
   transport = "any", ca_file = "string", insecure = "boolean", user_agent = "string",
   on_tokens = "function", token_store = "any", on_log = "function",
-  allow_insecure_http = "boolean", http2 = "boolean",
+  allow_insecure_http = "boolean", http2 = "boolean", api = "string", api_key = "string",
 }
 
 local function verror(field, message) return errors.invalid("session", field, message) end
@@ -81,6 +81,11 @@ local function check_token(name, v)
   return true
 end
 
+--- The API dialect of options already checked: "v1" or "legacy".
+function M.dialect(opts)
+  return opts.api or (opts.api_key and "v1") or "legacy"
+end
+
 --- Check the session options `opts` (a table, or anything to refuse).
 -- @treturn string|nil the base URL to use, without a trailing slash
 -- @treturn tingting.error the option at fault
@@ -108,7 +113,13 @@ function M.check(opts)
   if retries ~= nil and not (retries >= 0 and retries <= 10 and retries == math.floor(retries)) then
     return verror("max_retries", "expected an integer from 0 to 10")
   end
-  for _, k in ipairs { "access_token", "refresh_token" } do
+  if opts.api ~= nil and opts.api ~= "v1" and opts.api ~= "legacy" then
+    return verror("api", ("expected \"v1\" or \"legacy\" (got %q)"):format(opts.api:sub(1, 32)))
+  end
+  if opts.api_key ~= nil and opts.api == "legacy" then
+    return verror("api_key", "an API token is a v1 credential: leave out api = \"legacy\" (api_key implies \"v1\")")
+  end
+  for _, k in ipairs { "access_token", "refresh_token", "api_key" } do
     local ok, err = check_token(k, opts[k])
     if not ok then return nil, err end
   end

@@ -67,13 +67,15 @@ end
 -- `max_attempts` (5), `resend_after` (60 s), `max_sends` (5 codes per number
 -- per `send_window`, 3600 s), `via` ("text"|"voice"), `message` (must hold
 -- `{otp}`), `secret` (the HMAC key; default: a random key kept in the store,
--- so every worker sharing the store shares it), `prefix` ("otp:").
+-- so every worker sharing the store shares it), `prefix` ("otp:"); on a v1
+-- session `company_name` (required) and `voice_input` (for voice; np_rija).
 -- @treturn table|nil the flow
 -- @treturn tingting.error a validation error naming the option
 function M.new(opts)
   if type(opts) ~= "table" then return verror("options", "expected a table") end
   for k in pairs(opts) do
-    if DEFAULTS[k] == nil and k ~= "session" and k ~= "store" and k ~= "secret" then
+    if DEFAULTS[k] == nil and k ~= "session" and k ~= "store" and k ~= "secret" and k ~= "company_name"
+        and k ~= "voice_input" then
       return verror(tostring(k), "unknown option")
     end
   end
@@ -90,6 +92,22 @@ function M.new(opts)
     end
   end
   if not VIA[self.via] then return verror("via", "expected one of text|voice (got " .. tostring(self.via) .. ")") end
+  -- v1 (auths/send/otp/) names the sender's company in every OTP, and a
+  -- voice OTP its voice; the legacy API takes neither
+  if s.api == "v1" then
+    if type(opts.company_name) ~= "string" or not opts.company_name:find("%S") then
+      return verror("company_name", "is required on a v1 session (the company named in the OTP)")
+    end
+    if opts.voice_input ~= nil and type(opts.voice_input) ~= "string" and type(opts.voice_input) ~= "number" then
+      return verror("voice_input", "expected a voice name such as np_rija, or a voice id")
+    end
+    self.company_name = opts.company_name
+    if self.via == "voice" then self.voice_input = opts.voice_input or "np_rija" end
+  else
+    for _, k in ipairs { "company_name", "voice_input" } do
+      if opts[k] ~= nil then return verror(k, "is a v1 option: the legacy API's send OTP has no " .. k) end
+    end
+  end
   if type(self.message) ~= "string" or not self.message:find("{otp}", 1, true) then
     return verror("message", "expected a string that contains {otp}")
   end
@@ -253,7 +271,7 @@ function Flow:send(number)
   store:set(k.code, ("1:%.3f:%.3f:%s:%s"):format(t, expires, nonce, mac(self, num, nonce, code)), self.ttl)
   local res, err = self.session:send_otp {
     number = num, message = self.message, sms_send_options = self.via,
-    otp_options = "personnel", otp = code,
+    otp_options = "personnel", otp = code, company_name = self.company_name, voice_input = self.voice_input,
   }
   if not res then
     if surely_unsent(err) then

@@ -39,17 +39,31 @@ function M.tags(msg)
   return out
 end
 
+-- v1 variables have plain keys (`name`) where messages may write
+-- `{tags_name}` (docs/api/v1.md, open question 6): both forms are one name.
+local function plain(name) return name:match("^tags_(.+)$") or name end
+
+local function v1_opts(opts)
+  return type(opts) == "table" and opts.api == "v1"
+end
+
 --- Check that every placeholder of `msg` is a usable tag (or `{otp}`).
+-- `opts.api = "v1"`: `{name}` and `{tags_name}` are the same variable.
 -- @treturn true|nil
 -- @treturn string an error naming each unknown tag and the usable ones
-function M.check(msg, usable_tags)
+function M.check(msg, usable_tags, opts)
   local err = bad_input(msg, "usable_tags", usable_tags, "a list of tag names")
   if err then return nil, err end
+  local v1 = v1_opts(opts)
   local usable = {}
-  for _, t in ipairs(usable_tags or {}) do usable[t] = true end
+  for _, t in ipairs(usable_tags or {}) do
+    usable[t] = true
+    if v1 then usable[plain(t)] = true end
+  end
   local unknown = {}
   for _, name in ipairs(M.tags(msg)) do
-    if name ~= "otp" and not usable[name] then unknown[#unknown + 1] = "{" .. name .. "}" end
+    local ok = usable[name] or (v1 and usable[plain(name)])
+    if name ~= "otp" and not ok then unknown[#unknown + 1] = "{" .. name .. "}" end
   end
   if #unknown == 0 then return true end
   local list = #(usable_tags or {}) > 0 and table.concat(usable_tags, ", ") or "none"
@@ -58,15 +72,22 @@ function M.check(msg, usable_tags)
 end
 
 --- Fill placeholders from `values`; a missing value leaves its placeholder.
+-- `opts.api = "v1"`: `{name}` and `{tags_name}` both take `name` (or `tags_name`).
 -- @treturn string the rendered message
 -- @treturn {string,...} the names that had no value
-function M.render(msg, values)
+function M.render(msg, values, opts)
   local err = bad_input(msg, "values", values, "a table of tag values")
   if err then return nil, err end
   values = values or {}
+  local v1 = v1_opts(opts)
   local missing, seen = {}, {}
   local out = msg:gsub(PLACEHOLDER, function(name)
     local v = values[name]
+    if v == nil and v1 then
+      local p = plain(name)
+      v = values[p]
+      if v == nil then v = values["tags_" .. p] end
+    end
     if v == nil then
       if not seen[name] then
         seen[name] = true

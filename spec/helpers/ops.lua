@@ -66,9 +66,38 @@ local ARGS = {
   send_otp = function() return M.OTP end,
 }
 
--- A fresh table each time: callers may change it.
-function M.args(op, ctx)
-  local f = ARGS[op]
+-- v1 (docs/api/v1.md): valid arguments of each op of tingting.endpoints("v1")
+-- that takes any; `ctx.file` is a readable file for bulk_file.
+M.OTP_V1 = { number = "9851023212", message = "Your code is {otp}", sms_send_options = "text", otp_length = 6,
+  company_name = "prixa" }
+local ARGS_V1 = {
+  login = ARGS.login,
+  dashboard = function() return { days = 7 } end,
+  campaigns = function() return { limit = 10, offset = 0 } end,
+  campaign = ARGS.campaign,
+  create_campaign = function() return { name = "made", services = "PHONE" } end,
+  update_campaign = function(ctx) return { id = ctx.c.id, name = "changed" } end,
+  set_message = function(ctx) return { id = ctx.c.id, voice = 3 } end,
+  delete_campaign = ARGS.delete_campaign,
+  add_number = function(ctx) return { id = ctx.c.id, contacts = { { number = "9851022399" } } } end,
+  upload_numbers = function(ctx) return { id = ctx.c.id, bulk_file = ctx.file } end,
+  campaign_numbers = function(ctx) return { id = ctx.c.id, limit = 10 } end,
+  number_attributes = ARGS.number,
+  update_number_attributes = function(ctx) return { id = ctx.n.id, available_tags = { name = "Ram" } } end,
+  update_number = ARGS.update_number,
+  delete_number = ARGS.delete_number,
+  test_voice = function(ctx) return { id = ctx.c.id, message = "नमस्कार", voice_input = 5 } end,
+  demo_call = ARGS.number,
+  begin = ARGS.campaign,
+  report = ARGS.campaign,
+  survey_report = function(ctx) return { id = ctx.c.id, format = "json" } end,
+  send_otp = function() return M.OTP_V1 end,
+  otps = function() return { limit = 10 } end,
+}
+
+-- A fresh table each time: callers may change it. `api`: "v1" for the v1 table.
+function M.args(op, ctx, api)
+  local f = (api == "v1" and ARGS_V1 or ARGS)[op]
   if not f then return nil end
   local out = {}
   for k, v in pairs(f(ctx)) do out[k] = v end

@@ -124,6 +124,20 @@ function cases.send_otp(args)
   return { ok = res ~= nil, err = e(err) }
 end
 
+--- A v1 OTP flow with an API token (?key=, ?number=; ?code= verifies): the
+-- code's HMAC in the shared dict, so the verify request finds it.
+function cases.v1_otp(args)
+  local s = assert(tingting.session { api_key = args.key, transport = new_transport() })
+  local flow = must(require("tingting.otp").new { session = s, company_name = "prixa", prefix = "v1otp:",
+    store = must(tingting.store.shared_dict(ngx.shared.tingting)), secret = "spec-secret-0123456789" })
+  if args.code then
+    local ok, why = flow:verify(args.number, args.code)
+    return { ok = ok, why = why, api = s.api }
+  end
+  local info, why, detail = flow:send(args.number)
+  return { ok = info ~= nil, why = why, err = detail and e(detail.err), api = s.api }
+end
+
 --- Connection refused: the request provably never left.
 function cases.refused()
   local s = session { location = "/_dead", max_retries = 1, access_token = "a.b.c",

@@ -19,6 +19,7 @@
 --      proxy_set_header Content-Type $http_content_type;
 --      proxy_set_header Accept $http_accept;
 --      proxy_set_header User-Agent $http_user_agent;
+--      proxy_set_header Cookie $http_cookie;       # v1's refresh cookie
 --      rewrite_by_lua_block { require("tingting.transport.ngx").rewrite() }
 --      header_filter_by_lua_block { require("tingting.transport.ngx").header_filter() }
 --      body_filter_by_lua_block { require("tingting.transport.ngx").body_filter() }
@@ -55,12 +56,12 @@ local _M = { _VERSION = core.VERSION }
 local mt = { __index = _M }
 
 local METHODS = {
-  GET = ngx.HTTP_GET, POST = ngx.HTTP_POST, PUT = ngx.HTTP_PUT, DELETE = ngx.HTTP_DELETE,
+  GET = ngx.HTTP_GET, POST = ngx.HTTP_POST, PUT = ngx.HTTP_PUT, DELETE = ngx.HTTP_DELETE, PATCH = ngx.HTTP_PATCH,
 }
 -- the phases in which ngx.location.capture may run
 local PHASES = { rewrite = true, access = true, content = true }
 -- the request headers the transport sets on the subrequest (and only these go upstream)
-local SENT = { "Authorization", "Content-Type", "Accept", "User-Agent" }
+local SENT = { "Authorization", "Content-Type", "Accept", "User-Agent", "Cookie" }
 
 local DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
