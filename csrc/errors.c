@@ -3,6 +3,7 @@
 #include "errors.h"
 #include "tingting.h"
 #include <stdarg.h>
+#include <stdio.h>
 
 void tt_error_push(lua_State *L, const char *kind, const char *message) {
   lua_createtable(L, 0, 8);
@@ -125,4 +126,35 @@ void tt_errors_open(lua_State *L) {
   lua_setfield(L, -2, "error");
   lua_pushcfunction(L, core_is_error);
   lua_setfield(L, -2, "is_error");
+}
+
+/* A short, safe rendering of a bad value for an error message. */
+const char *tt_repr(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  switch (lua_type(L, idx)) {
+  case LUA_TSTRING: {
+    size_t n, i;
+    const char *s = lua_tolstring(L, idx, &n);
+    char buf[48];
+    size_t m = n < 32 ? n : 32;
+    for (i = 0; i < m; i++) buf[i] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
+    buf[m] = '\0';
+    return lua_pushfstring(L, "\"%s%s\"", buf, n > 32 ? "..." : "");
+  }
+  case LUA_TNUMBER: {
+    lua_Number v = lua_tonumber(L, idx);
+    char buf[64];
+    if (v != v) {
+      lua_pushliteral(L, "nan");
+      return lua_tostring(L, -1);
+    }
+    if (tt_isinteger(L, idx)) snprintf(buf, sizeof buf, "%lld", tt_tolonglong(L, idx));
+    else snprintf(buf, sizeof buf, "%.6g", (double)v);
+    lua_pushstring(L, buf);
+    return lua_tostring(L, -1);
+  }
+  default:
+    lua_pushstring(L, luaL_typename(L, idx));
+    return lua_tostring(L, -1);
+  }
 }

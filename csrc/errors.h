@@ -19,6 +19,9 @@ void tt_error_push(lua_State *L, const char *kind, const char *message);
  * Lua function that called it returns the 2 values as they stand. */
 int tt_validation_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...);
 
+/* A short, safe rendering of a bad value for an error message (pushed). */
+const char *tt_repr(lua_State *L, int idx);
+
 #pragma GCC visibility pop
 
 #endif

@@ -6,6 +6,7 @@
  * n.available_tags the variables, n.campaign the campaign's id); every wire
  * field stays in fields(). Errors are read by parse.c, DRF shapes included. */
 #include "objects.h"
+#include "answer.h"
 #include "parse.h"
 #include "tingting.h"
 #include <stdlib.h>

@@ -17,7 +17,6 @@ int tt_check_datetime(lua_State *L, const char *op, const char *f, int idx);
 int tt_check_schedule(lua_State *L, const char *op, const char *f, int idx);
 
 /* A short, safe rendering of a bad value for an error message (pushed). */
-const char *tt_repr(lua_State *L, int idx);
 
 /* Phone number digits into out (room for 25 bytes): separators dropped, a
  * +977 country prefix dropped; NULL with *why set when it is no number. */

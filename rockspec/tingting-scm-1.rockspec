@@ -33,8 +33,8 @@ build = {
       sources = {
         "csrc/core.c", "csrc/compat.c", "csrc/util.c", "csrc/errors.c", "csrc/json.c",
         "csrc/endpoints.c", "csrc/endpoints_v1.c", "csrc/validate.c", "csrc/datetime.c",
-        "csrc/arguments.c", "csrc/session.c",
-        "csrc/objects.c", "csrc/build.c", "csrc/parse.c", "csrc/parse_v1.c", "csrc/fsutil.c", "csrc/crypto.c",
+        "csrc/arguments.c", "csrc/session.c", "csrc/objects.c", "csrc/build.c", "csrc/parse.c",
+        "csrc/answer.c", "csrc/parse_v1.c", "csrc/fsutil.c", "csrc/crypto.c",
         "csrc/xlsx.c", "csrc/numset.c", "csrc/http.c", "csrc/redis.c",
         "csrc/curl/transport.c", "csrc/curl/request.c", "csrc/curl/xfer.c", "csrc/curl/finish.c",
         "csrc/curl/multi.c",
