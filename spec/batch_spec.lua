@@ -6,19 +6,7 @@ local emu = require "spec.helpers.emulator"
 
 local ADD = "^/api/system/campaigns/number/%d+/?$"
 
-local function server_numbers(campaign_id)
-  for _, c in ipairs(emu.state().campaigns or {}) do
-    if math.tointeger(c.id) == campaign_id then
-      local counts = {}
-      for _, n in ipairs(c.numbers or {}) do
-        local key = string.format("%.0f", n.number)
-        counts[key] = (counts[key] or 0) + 1
-      end
-      return counts
-    end
-  end
-  return {}
-end
+local server_numbers = emu.server_numbers
 
 local function make_numbers(n, start)
   local out = {}

@@ -9,19 +9,7 @@ local V = require "spec.helpers.emulator_v1"
 
 local ADD = "^/api/v1/campaign/%d+/add%-contact/?$"
 
-local function server_numbers(campaign_id)
-  for _, c in ipairs(emu.state().campaigns or {}) do
-    if math.tointeger(c.id) == campaign_id then
-      local counts = {}
-      for _, n in ipairs(c.numbers or {}) do
-        local key = type(n.number) == "number" and string.format("%.0f", n.number) or n.number
-        counts[key] = (counts[key] or 0) + 1
-      end
-      return counts
-    end
-  end
-  return {}
-end
+local server_numbers = emu.server_numbers
 
 local function make_numbers(n, start)
   local out = {}

@@ -150,6 +150,22 @@ function M.clear_requests() admin("DELETE", "requests") end
 function M.state() return admin("GET", "state") end
 
 --- Requests to `path` (of `method`, when given) in the log since the last clear.
+--- How many times each number (a digit string) is in campaign `campaign_id`,
+-- from the emulator's state: exactly-once checks.
+function M.server_numbers(campaign_id)
+  for _, c in ipairs(M.state().campaigns or {}) do
+    if math.tointeger(c.id) == campaign_id then
+      local counts = {}
+      for _, n in ipairs(c.numbers or {}) do
+        local key = type(n.number) == "number" and string.format("%.0f", n.number) or n.number
+        counts[key] = (counts[key] or 0) + 1
+      end
+      return counts
+    end
+  end
+  return {}
+end
+
 function M.count(path, method)
   local n = 0
   for _, r in ipairs(M.requests()) do
