@@ -1,5 +1,6 @@
 -- Entry point: routing, authentication, faults, latency and the request log.
 -- content_by_lua calls handle() for every request.
+local router = require "tingting_emu.router"
 local util = require "tingting_emu.util"
 local state = require "tingting_emu.state"
 local auth = require "tingting_emu.auth"
@@ -41,37 +42,8 @@ local ROUTES = {
   { "^/media/campaign/(%d+)/(%a+)/[^/]+$", { GET = v1.media }, public = true },
 }
 
--- The route of each path seen (false: none), as the first matching pattern:
--- a path late in ROUTES was matched against every pattern before it on
--- every request. At most 1,000 paths are kept.
-local route_of, nroutes = {}, 0
-
-local function find_route(path)
-  local route = route_of[path]
-  if route == nil then
-    route = false
-    for _, r in ipairs(ROUTES) do
-      if path:match(r[1]) ~= nil then
-        route = r
-        break
-      end
-    end
-    if nroutes >= 1000 then route_of, nroutes = {}, 0 end
-    route_of[path], nroutes = route, nroutes + 1
-  end
-  if not route then return nil end
-  local caps = { path:match(route[1]) }
-  -- A pattern without captures yields the whole match.
-  if caps[1] == path and not route[1]:find("%(") then caps = {} end
-  return route, caps
-end
-
-local function allowed(methods)
-  local list = {}
-  for m in pairs(methods) do list[#list + 1] = m end
-  table.sort(list)
-  return table.concat(list, ", ")
-end
+local find_route = router.new(ROUTES)
+local allowed = router.allowed
 
 -- Runs fn under pcall: raised HTTP errors become their answer; anything else is a bug,
 -- logged to error.log and answered 500.

@@ -2,6 +2,7 @@
 -- authentication (API token, access JWT or cookie) and DRF-shaped errors, over the same
 -- state as the legacy face. The entry point hands it every path under /api/v1/, so the
 -- legacy routes are not slowed by these patterns.
+local router = require "tingting_emu.router"
 local util = require "tingting_emu.util"
 local auth = require "tingting_emu.v1.auth"
 local info = require "tingting_emu.v1.info"
@@ -55,34 +56,8 @@ local ROUTES = {
   { "^/api/v1/download/survey/(%d+)/report$", { GET = reports.survey, POST = reports.survey } },
 }
 
--- The route of each path seen (false: none); at most 1,000 paths are kept.
-local route_of, nroutes = {}, 0
-
-local function find_route(path)
-  local route = route_of[path]
-  if route == nil then
-    route = false
-    for _, r in ipairs(ROUTES) do
-      if path:match(r[1]) ~= nil then
-        route = r
-        break
-      end
-    end
-    if nroutes >= 1000 then route_of, nroutes = {}, 0 end
-    route_of[path], nroutes = route, nroutes + 1
-  end
-  if not route then return nil end
-  local caps = { path:match(route[1]) }
-  if caps[1] == path and not route[1]:find("%(") then caps = {} end
-  return route, caps
-end
-
-local function allowed(methods)
-  local list = {}
-  for m in pairs(methods) do list[#list + 1] = m end
-  table.sort(list)
-  return table.concat(list, ", ")
-end
+local find_route = router.new(ROUTES)
+local allowed = router.allowed
 
 -- Called (inside the entry point's error protection) with ngx.ctx.dialect = "v1".
 function _M.process(method, path)
