@@ -266,15 +266,24 @@ test-valgrind: deps build
 # crashes to build/fuzz/artifacts; fuzz/corpus/<name>/ holds the seeds and the
 # regression inputs of every bug found. `make fuzz` runs each FUZZ_TIME seconds.
 FUZZERS    = parse build template phone http redis
-FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-             -fno-omit-frame-pointer -std=c99 -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) \
-             -DTT_REPO='"$(CURDIR)"'
+FUZZ_COMMON = -O1 -g -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c99 \
+              -D_POSIX_C_SOURCE=200809L -I$(LUA_INC) -DTT_REPO='"$(CURDIR)"'
+FUZZ_FLAGS  = -fsanitize=fuzzer,address,undefined $(FUZZ_COMMON)
 FUZZ_TIME ?= 60
 FUZZ_BINS  = $(FUZZERS:%=build/fuzz/fuzz_%)
 
-build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/harness.c fuzz/harness.h $(SRCS) $(HDRS)
+# The core's sources are compiled once for every fuzzer (instrumented for
+# libFuzzer's coverage without its main), then each harness links them.
+FUZZ_OBJ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_COMMON)
+FUZZ_OBJS  = $(SRCS:csrc/%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(FUZZ_OBJ_FLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/harness.c fuzz/harness.h $(FUZZ_OBJS)
 	@mkdir -p build/fuzz
-	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(SRCS) -llua$(LUA_VER) $(LIBS)
+	$(SAN_CC) $(FUZZ_FLAGS) -o $@ $< fuzz/harness.c $(FUZZ_OBJS) -llua$(LUA_VER) $(LIBS)
 
 fuzz: deps $(FUZZ_BINS)
 	@set -e; mkdir -p build/fuzz/artifacts; \
