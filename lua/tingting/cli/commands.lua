@@ -56,7 +56,8 @@ local function login(ctx)
   if not ok then fail(EXIT.failure, derr) end
   local store = ctx:check(tingting.store.file(paths.session))
   local opts = ctx:session_options(base)
-  opts.email, opts.password, opts.token_store = email, password, store
+  local api = ctx:dialect(conf)
+  opts.email, opts.password, opts.token_store, opts.api = email, password, store, api
   local s = ctx:check(tingting.session(opts))
   ctx._session = s
   ctx:check(s:login())
@@ -64,12 +65,12 @@ local function login(ctx)
   if not saved or saved ~= s.access_token then
     fail(EXIT.failure, "logged in, but could not save the session to " .. paths.session)
   end
-  local wok, werr = config.save(paths, { base_url = s.base_url, email = email })
+  local wok, werr = config.save(paths, { base_url = s.base_url, email = email, api = api })
   if not wok then fail(EXIT.failure, "could not write " .. paths.config .. ": " .. tostring(werr)) end
   if ctx.as_json then
-    ctx:json { logged_in = true, email = email, base_url = s.base_url, session_file = paths.session }
+    ctx:json { logged_in = true, email = email, base_url = s.base_url, api = api, session_file = paths.session }
   else
-    ctx.out:write("logged in to ", s.base_url, " as ", email, "\n")
+    ctx.out:write("logged in to ", s.base_url, api == "v1" and " (v1 API)" or "", " as ", email, "\n")
   end
 end
 
