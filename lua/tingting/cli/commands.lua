@@ -146,7 +146,7 @@ local function otp_send(ctx)
   if o.otp and o.length then ctx:usage("give --otp or --length, not both") end
   local details = ctx:check(ctx:session():send_otp {
     number = ctx.args[1], message = o.message, sms_send_options = o.via or "text",
-    otp = o.otp, otp_length = o.length,
+    otp = o.otp, otp_length = o.length, company_name = o.company,
   })
   show_table(ctx, redact(details))
 end
@@ -216,11 +216,11 @@ function M.register(sub)
   }
   sub.otp = {
     summary = "send one-time passwords",
-    usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N]",
+    usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N] [--company NAME]",
     sub = {
       send = {
         summary = "send an OTP by SMS or voice call",
-        usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N]",
+        usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N] [--company NAME]",
         help = "The message must contain {otp}. Without --otp the server generates a code of --length digits.",
         args = { "NUMBER" },
         options = {
@@ -228,6 +228,7 @@ function M.register(sub)
           { name = "via", value = "text|voice", help = "send by SMS (text, default) or voice call" },
           { name = "otp", value = "CODE", help = "your own code (digits)" },
           { name = "length", value = "N", help = "length of a generated code" },
+          { name = "company", value = "NAME", help = "the company the message names (v1: required)" },
         },
         run = otp_send,
       },
