@@ -72,6 +72,7 @@ build = {
     ["tingting.cli.progress"] = "lua/tingting/cli/progress.lua",
     ["tingting.cli.commands"] = "lua/tingting/cli/commands.lua",
     ["tingting.cli.campaigns"] = "lua/tingting/cli/campaigns.lua",
+    ["tingting.cli.v1"] = "lua/tingting/cli/v1.lua",
   },
   install = {
     bin = { tingting = "bin/tingting" },

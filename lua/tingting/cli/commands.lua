@@ -56,7 +56,8 @@ local function login(ctx)
   if not ok then fail(EXIT.failure, derr) end
   local store = ctx:check(tingting.store.file(paths.session))
   local opts = ctx:session_options(base)
-  opts.email, opts.password, opts.token_store = email, password, store
+  local api = ctx:dialect(conf)
+  opts.email, opts.password, opts.token_store, opts.api = email, password, store, api
   local s = ctx:check(tingting.session(opts))
   ctx._session = s
   ctx:check(s:login())
@@ -64,12 +65,12 @@ local function login(ctx)
   if not saved or saved ~= s.access_token then
     fail(EXIT.failure, "logged in, but could not save the session to " .. paths.session)
   end
-  local wok, werr = config.save(paths, { base_url = s.base_url, email = email })
+  local wok, werr = config.save(paths, { base_url = s.base_url, email = email, api = api })
   if not wok then fail(EXIT.failure, "could not write " .. paths.config .. ": " .. tostring(werr)) end
   if ctx.as_json then
-    ctx:json { logged_in = true, email = email, base_url = s.base_url, session_file = paths.session }
+    ctx:json { logged_in = true, email = email, base_url = s.base_url, api = api, session_file = paths.session }
   else
-    ctx.out:write("logged in to ", s.base_url, " as ", email, "\n")
+    ctx.out:write("logged in to ", s.base_url, api == "v1" and " (v1 API)" or "", " as ", email, "\n")
   end
 end
 
@@ -145,7 +146,7 @@ local function otp_send(ctx)
   if o.otp and o.length then ctx:usage("give --otp or --length, not both") end
   local details = ctx:check(ctx:session():send_otp {
     number = ctx.args[1], message = o.message, sms_send_options = o.via or "text",
-    otp = o.otp, otp_length = o.length,
+    otp = o.otp, otp_length = o.length, company_name = o.company,
   })
   show_table(ctx, redact(details))
 end
@@ -215,11 +216,11 @@ function M.register(sub)
   }
   sub.otp = {
     summary = "send one-time passwords",
-    usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N]",
+    usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N] [--company NAME]",
     sub = {
       send = {
         summary = "send an OTP by SMS or voice call",
-        usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N]",
+        usage = "tingting otp send NUMBER --message M [--via text|voice] [--otp CODE | --length N] [--company NAME]",
         help = "The message must contain {otp}. Without --otp the server generates a code of --length digits.",
         args = { "NUMBER" },
         options = {
@@ -227,6 +228,7 @@ function M.register(sub)
           { name = "via", value = "text|voice", help = "send by SMS (text, default) or voice call" },
           { name = "otp", value = "CODE", help = "your own code (digits)" },
           { name = "length", value = "N", help = "length of a generated code" },
+          { name = "company", value = "NAME", help = "the company the message names (v1: required)" },
         },
         run = otp_send,
       },

@@ -1,7 +1,8 @@
 --- Where the tingting command keeps its login: `$XDG_CONFIG_HOME/tingting/`
 -- (default `~/.config/tingting/`), a directory of mode 0700 holding
 -- `session.json` (the tokens, written by `tingting.store.file`, mode 0600) and
--- `config.json` (the base URL and email the tokens belong to, mode 0600).
+-- `config.json` (the base URL, email and API dialect the tokens belong to,
+-- mode 0600).
 -- @module tingting.cli.config
 local M = {}
 
@@ -50,7 +51,9 @@ local function read_file(path)
   return text
 end
 
---- The stored config table ({base_url =, email =}), or an empty table.
+--- The stored config table ({base_url =, email =, api =}), or an empty
+-- table. `api` is the dialect the tokens were issued by ("v1" | "legacy";
+-- absent in files written before v1: legacy).
 function M.load(paths)
   local cjson = require "cjson.safe"
   local text = read_file(paths.config)
@@ -59,6 +62,7 @@ function M.load(paths)
   local out = {}
   if type(doc.base_url) == "string" then out.base_url = doc.base_url end
   if type(doc.email) == "string" then out.email = doc.email end
+  if doc.api == "v1" or doc.api == "legacy" then out.api = doc.api end
   return out
 end
 

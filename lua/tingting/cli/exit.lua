@@ -3,6 +3,9 @@
 -- 0 ok; 1 API, server, network, timeout or decode failure; 2 usage or
 -- validation error; 3 authentication (or not logged in); 4 not found;
 -- 5 partial success (`campaigns add` with failed or invalid numbers).
+-- A library error of kind `unsupported` (a command the session's API
+-- dialect lacks, e.g. `voices` on legacy) exits 2: the command line asked
+-- for it, and `--api v1` (or TINGTING_API_KEY) is the fix.
 -- @module tingting.cli.exit
 local M = {}
 
@@ -11,7 +14,7 @@ local codes = M.codes
 
 -- Exit codes by error kind (tingting.error); any other kind is a failure.
 local KIND_EXIT = {
-  validation = codes.usage, auth = codes.auth, not_found = codes.not_found,
+  validation = codes.usage, unsupported = codes.usage, auth = codes.auth, not_found = codes.not_found,
 }
 
 -- The metatable of what `fail` raises, to tell it from a bug.

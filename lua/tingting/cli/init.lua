@@ -9,6 +9,7 @@ local config = require "tingting.cli.config"
 local exit = require "tingting.cli.exit"
 local commands = require "tingting.cli.commands"
 local campaigns = require "tingting.cli.campaigns"
+local v1 = require "tingting.cli.v1"
 
 local M = {}
 
@@ -17,10 +18,16 @@ local fail = exit.fail
 
 local DEFAULT_BASE_URL = "https://app.tingting.io"
 local NOT_LOGGED_IN = "not logged in: run `tingting login` or set TINGTING_EMAIL and TINGTING_PASSWORD"
+local NOT_LOGGED_IN_V1 = "not logged in: run `tingting --api v1 login`, set TINGTING_EMAIL and TINGTING_PASSWORD, "
+  .. "or set TINGTING_API_KEY"
 
 M.GLOBAL_OPTIONS = {
   { name = "base-url", value = "URL", help = "API base URL (env TINGTING_BASE_URL; default: the one logged in to, "
     .. "else " .. DEFAULT_BASE_URL .. ")" },
+  { name = "api", value = "legacy|v1", help = "API dialect (env TINGTING_API; default: v1 with an API token, "
+    .. "else the one logged in with, else legacy)" },
+  { name = "api-key-file", value = "PATH", help = "read the v1 API token from PATH (env TINGTING_API_KEY); "
+    .. "there is no --api-key: `ps` shows command lines" },
   { name = "json", help = "print one JSON document on stdout instead of tables" },
   { name = "timeout", value = "SECONDS", help = "timeout of each request (default 30)" },
   { name = "verbose", short = "v", help = "log each request to stderr (never a token)" },
@@ -43,6 +50,7 @@ local function tree()
   }
   commands.register(root.sub)
   campaigns.register(root.sub)
+  v1.register(root.sub)
   return root
 end
 
@@ -50,6 +58,10 @@ local ROOT_NOTES = [[
 environment:
   TINGTING_EMAIL, TINGTING_PASSWORD  credentials: `login` reads them; other commands log in
                                      with them when there is no stored session (or it expired)
+  TINGTING_API_KEY                   a v1 API token (`tingting token generate` makes one): the
+                                     session is v1 with it, no login needed; or --api-key-file PATH.
+                                     Never give a token as an option: `ps` shows command lines
+  TINGTING_API                       legacy or v1 (--api wins); `--api v1 login` logs in to v1
   TINGTING_BASE_URL                  API base URL (--base-url wins)
   XDG_CONFIG_HOME                    the session lives in $XDG_CONFIG_HOME/tingting/
                                      (default ~/.config/tingting/), mode 0700/0600
@@ -57,7 +69,8 @@ environment:
 exit codes:
   0  ok
   1  API, server, network, timeout or decode failure
-  2  usage or validation error (bad option, bad input)
+  2  usage or validation error (bad option, bad input), or a command the API dialect
+     lacks (`voices` on legacy: use --api v1)
   3  authentication failure, or not logged in
   4  not found (campaign, number, page)
   5  partial success (`campaigns add` with invalid or failed numbers)
@@ -180,6 +193,47 @@ function Ctx:timeout()
   return v
 end
 
+--- The v1 API token: the file of --api-key-file (first line, trimmed),
+-- else TINGTING_API_KEY; nil when neither.
+function Ctx:api_key()
+  if self._api_key ~= nil then return self._api_key or nil end
+  local key
+  local path = self.opts["api-key-file"]
+  if path then
+    local f = io.open(path, "rb")
+    local text = f and f:read(4096)
+    if f then f:close() end
+    key = text and text:match("^%s*([^\r\n]*)"):match("^(.-)%s*$") or nil
+    if not key or key == "" then
+      self:usage("--api-key-file: expected a readable file holding the API token (" .. path .. ")")
+    end
+  else
+    key = os.getenv("TINGTING_API_KEY")
+    if key == "" then key = nil end
+  end
+  self._api_key = key or false
+  return key
+end
+
+--- The API dialect: --api, else TINGTING_API, else v1 with an API token,
+-- else the stored session's, else legacy.
+function Ctx:dialect(conf)
+  local api, from = self.opts.api, "--api"
+  if api == nil then
+    api, from = os.getenv("TINGTING_API"), "TINGTING_API"
+    if api == "" then api = nil end
+  end
+  if api ~= nil and api ~= "legacy" and api ~= "v1" then
+    self:usage(("%s: expected legacy or v1 (got %q)"):format(from, api:sub(1, 32)))
+  end
+  local key = self:api_key()
+  if api == "legacy" and key then
+    self:usage("an API token (TINGTING_API_KEY or --api-key-file) is a v1 credential: "
+      .. "leave out the legacy choice or the token")
+  end
+  return api or (key and "v1") or conf.api or "legacy"
+end
+
 --- Options of tingting.session common to every command.
 function Ctx:session_options(base)
   local o = { base_url = base, timeout = self:timeout() }
@@ -199,13 +253,24 @@ function Ctx:session()
   local conf = config.load(paths)
   local base = self:base_url(conf)
   local opts = self:session_options(base)
+  local api = self:dialect(conf)
+  opts.api = api
+  local key = self:api_key()
+  if key then
+    -- a static v1 token: no login, no stored session
+    opts.api_key = key
+    self._session = self:check(tingting.session(opts))
+    return self._session
+  end
   local email, password = os.getenv("TINGTING_EMAIL"), os.getenv("TINGTING_PASSWORD")
   if email and email ~= "" and password and password ~= "" then
     opts.email, opts.password = email, password
     self.env_login = true
   end
   local other_host = conf.base_url and not same_url(conf.base_url, base)
-  if not other_host then
+  -- tokens of one dialect's login are not sent to the other's endpoints
+  local other_api = (conf.api or "legacy") ~= api
+  if not other_host and not other_api then
     local store = self:check(tingting.store.file(paths.session))
     if store:load() then
       opts.token_store = store
@@ -213,7 +278,10 @@ function Ctx:session()
     end
   end
   if not opts.token_store and not opts.email then
-    fail(EXIT.auth, NOT_LOGGED_IN .. (other_host and (" (the stored session is for " .. conf.base_url .. ")") or ""))
+    local why = other_host and (" (the stored session is for " .. conf.base_url .. ")")
+      or (other_api and conf.base_url and (" (the stored session is for the " .. (conf.api or "legacy") .. " API)"))
+      or ""
+    fail(EXIT.auth, (api == "v1" and NOT_LOGGED_IN_V1 or NOT_LOGGED_IN) .. why)
   end
   self._session = self:check(tingting.session(opts))
   return self._session
