@@ -235,9 +235,11 @@ function M.add_numbers(c, source, opts)
   local function reconcile()
     if #ambiguous == 0 then return end
     -- A request we stopped waiting for may still be running on the server:
-    -- it would look absent now and be added twice. Give it as long again
-    -- as it had before looking (a drop or a 5xx has already finished).
-    if timed_out then call.sleep(st, st.timeout) end
+    -- it would look absent now and be added twice. Give it twice as long
+    -- again as it had before looking (a drop or a 5xx has already finished):
+    -- the server may have received it late, on a loaded machine. The API
+    -- has no idempotency key, so one that ends later still is added twice.
+    if timed_out then call.sleep(st, 2 * st.timeout) end
     local wanted = {}
     for _, rec in ipairs(ambiguous) do wanted[rec.number] = true end
     local found, lerr = load_existing(wanted)
