@@ -11,6 +11,7 @@ _M.MULTIPART_LIMIT = 10 * 1024 * 1024
 local function too_large(limit)
   util.raise(util.fail(413, string.format("Request body too large: the limit is %d bytes.", limit)))
 end
+_M.too_large = too_large
 
 local function raw_body(limit)
   local declared = tonumber(ngx.var.http_content_length or "")
@@ -30,6 +31,9 @@ local function raw_body(limit)
   if #data > limit then too_large(limit) end
   return data
 end
+--- The raw body, up to `limit` bytes (a larger one is a 413, refused before
+-- reading when Content-Length says so).
+_M.raw_body = raw_body
 
 local function media_type()
   local ct = ngx.var.http_content_type or ""

@@ -44,32 +44,14 @@ function _M.body()
   local ct = ngx.var.http_content_type or ""
   local mt = (ct:match("^%s*([^;%s]+)") or ""):lower()
   if mt == "multipart/form-data" then return request.body({ multipart = true }) end
-  local declared = tonumber(ngx.var.http_content_length or "")
-  if declared and declared > request.MULTIPART_LIMIT then
-    util.raise(util.fail(413, string.format("Request body too large: the limit is %d bytes.",
-      request.MULTIPART_LIMIT)))
-  end
-  ngx.req.read_body()
-  local data = ngx.req.get_body_data()
-  if not data then
-    local file = ngx.req.get_body_file()
-    if file then
-      local f = assert(io.open(file, "rb"))
-      data = f:read("*a")
-      f:close()
-    end
-  end
-  data = data or ""
+  local data = request.raw_body(request.MULTIPART_LIMIT)
   local boundary = data:match("^%-%-([^\r\n]+)\r?\n[Cc]ontent%-[Dd]isposition")
   if boundary then
     local fields, files, err = multipart.parse(data, "multipart/form-data; boundary=" .. boundary)
     if not fields then util.raise(util.fail(400, "Multipart form parse error - " .. err)) end
     return fields, files, "multipart"
   end
-  if #data > request.JSON_LIMIT then
-    util.raise(util.fail(413, string.format("Request body too large: the limit is %d bytes.",
-      request.JSON_LIMIT)))
-  end
+  if #data > request.JSON_LIMIT then request.too_large(request.JSON_LIMIT) end
   if mt == "application/x-www-form-urlencoded" then return form_fields(data), {}, "form" end
   if data:match("^%s*$") then return {}, {}, "json" end
   if mt ~= "" and mt ~= "application/json" and not mt:match("^application/[%w%.%-]+%+json$")
