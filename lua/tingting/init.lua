@@ -27,6 +27,8 @@ local with_id, refreshed = objects.with_id, objects.refreshed
 
 local tingting = {
   VERSION = core.VERSION,
+  -- where Lua modules conventionally carry their version (cjson, lfs, lpeg do)
+  _VERSION = core.VERSION,
   is_error = core.is_error,
   template = template,
   numbers = numbers,
