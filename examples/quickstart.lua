@@ -7,9 +7,28 @@
 --   TINGTING_BASE_URL=http://127.0.0.1:8787 lua5.4 examples/quickstart.lua
 local tingting = require "tingting"
 
+-- os.tmpname() creates an empty file to reserve the name, and ours add ".csv"
+-- (an upload's content type comes from its name): both are removed once used,
+-- or when a step fails.
+local temps = {} -- path -> the reserved name it extends
+local function tempfile(suffix)
+  local base = os.tmpname()
+  temps[base .. suffix] = base
+  return base .. suffix
+end
+local function remove_temp(path)
+  os.remove(path)
+  os.remove(temps[path])
+  temps[path] = nil
+end
+local function remove_temps()
+  for path in pairs(temps) do remove_temp(path) end
+end
+
 local function check(v, err)
   if v == nil then
     io.stderr:write(tostring(err), "\n")
+    remove_temps()
     os.exit(1)
   end
   return v
@@ -25,7 +44,7 @@ local me = check(s:user())
 print(("Logged in to %s as %s %s <%s>"):format(s.base_url, me.first_name, me.last_name, me.email))
 
 -- A bulk campaign from a number file: its tags_* columns become usable tags.
-local file = os.tmpname() .. ".csv"
+local file = tempfile(".csv")
 local f = assert(io.open(file, "w"))
 f:write("number,tags_name,tags_age\n",
         "9843818700,राम,34\n",
@@ -38,7 +57,7 @@ local c = check(s:create_campaign {
   description = "A demo campaign with personalised messages",
   send_to_number_file = file,
 })
-os.remove(file)
+remove_temp(file)
 c = check(c:reload())
 print(("Created %s with usable tags: %s"):format(tostring(c), table.concat(c.usable_tags, ", ")))
 
@@ -48,7 +67,7 @@ print("Added " .. tostring(n))
 -- A few hundred more, with tags, from a CSV: validated, deduplicated and sent
 -- concurrently; a progress bar while it runs.
 local names = { "राम", "सीता", "Hari", "Gita", "कमल", "Bishnu", "सरिता", "Anil" }
-local more = os.tmpname() .. ".csv"
+local more = tempfile(".csv")
 f = assert(io.open(more, "w"))
 f:write("number,tags_name,tags_age\n")
 for i = 1, 300 do
@@ -57,7 +76,7 @@ end
 f:write("12345,Too Short,30\n", "9843818700,राम,34\n") -- one invalid, one already there
 f:close()
 local records = check(tingting.numbers.read_csv(more))
-os.remove(more)
+remove_temp(more)
 local started_at = os.time()
 local tty = require("tingting.core").isatty(io.stdout)
 local report = check(c:add_numbers(records, {
@@ -123,12 +142,12 @@ for _, row in ipairs(summary.summary or {}) do
   end
 end
 
-local report_path = os.tmpname() .. ".csv"
+local report_path = tempfile(".csv")
 check(c:report(report_path))
 local rf = assert(io.open(report_path))
 local text = rf:read("a")
 rf:close()
-os.remove(report_path)
+remove_temp(report_path)
 print(("Report: %d bytes, first line: %s"):format(#text, text:match("^[^\r\n]*")))
 
 local otp = check(s:send_otp {

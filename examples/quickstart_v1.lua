@@ -80,8 +80,10 @@ end
 local d = check(s:dashboard { days = 1 })
 print(("Dashboard: %d credits used, %d remaining, %d calls"):format(d.credits_used, d.remaining_credits,
   d.outbound_calls))
-local path = os.tmpname() .. ".csv"
-check(c:report(path))
+local path = os.tmpname() -- an empty file that the report overwrites
+local saved, serr = c:report(path)
+if not saved then os.remove(path) end
+check(saved, serr)
 local f = assert(io.open(path))
 local lines = 0
 for _ in f:lines() do lines = lines + 1 end
