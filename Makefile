@@ -23,18 +23,28 @@ EMU       = bin/tingting-emulator
 TEST_PORT ?= 18787
 BUSTED    = busted --lua=$(LUA)
 
-DEB_PKGS = lua5.4 liblua5.4-dev lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev lua-cjson libcurl4-openssl-dev libxlsxwriter-dev libhttp-parser-dev ca-certificates \
-           lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
-           nginx-light libnginx-mod-http-lua lua-resty-core luajit2 zip unzip make gcc \
-           clang-14 libclang-rt-14-dev valgrind curl wrk \
-           libhiredis-dev redis-server
+# What `make demo` needs: the Lua 5.4 core's build (the headers of the libraries
+# it links), lua-cjson, and the emulator (nginx with its Lua module, which runs
+# on LuaJIT with lua-resty-core). `make test` and the other targets install
+# the rest: the other Lua versions, busted, luarocks, the OpenResty specs'
+# LuaJIT, sanitizers, valgrind, wrk, Redis.
+DEMO_PKGS = make gcc lua5.4 liblua5.4-dev lua-cjson libcurl4-openssl-dev libxlsxwriter-dev \
+            libhttp-parser-dev libhiredis-dev nginx-light libnginx-mod-http-lua lua-resty-core
+TEST_PKGS = lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev ca-certificates \
+            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
+            luajit2 zip unzip git \
+            clang-14 libclang-rt-14-dev valgrind curl wrk \
+            redis-server
+DEB_PKGS  = $(DEMO_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps bench-deps build build-5.1 build-5.3 test-compat test lint demo openresty-demo openresty-demo-2hosts docs clean rock rock-check bench \
+.PHONY: all deps demo-deps bench-deps dist dist-check build build-5.1 build-5.3 test-compat test lint demo openresty-demo openresty-demo-2hosts docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
 
-# Installs the Debian packages the build, the tests and the emulator need, when missing.
+# Installs the Debian packages of DEB_PKGS that are missing (by default all
+# those the build, the tests and the emulator need; demo-deps, bench-deps
+# pass their own list).
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -72,7 +82,7 @@ test-compat: build-5.1 build-5.3
 
 # Each fuzzer runs TEST_FUZZ_TIME seconds first (fuzz/: parse, build, template, phone, http, redis).
 TEST_FUZZ_TIME ?= 5
-test: deps build build-5.1 test-compat lint rock-check
+test: deps build build-5.1 test-compat lint rock-check dist-check
 	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(TEST_FUZZ_TIME)
 	@set -e; \
 	url=$$($(EMU) start --port $(TEST_PORT)); \
@@ -88,10 +98,16 @@ test: deps build build-5.1 test-compat lint rock-check
 lint:
 	luacheck -q lua spec emulator examples bench bin/tingting
 
-demo: deps build
+# `make demo PORT=9000`. A plain assignment, not ?=: a PORT in the environment
+# (set for some other server) does not move the demo, only the command line does.
+PORT = 8787
+demo-deps:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEMO_PKGS)"
+
+demo: demo-deps build
 	@set -e; \
-	url=$$($(EMU) start --port 8787); \
-	trap '$(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
+	url=$$($(EMU) start --port $(PORT)); \
+	trap '$(EMU) stop --port $(PORT) >/dev/null 2>&1 || true' EXIT; \
 	TINGTING_BASE_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
 	  $(LUA) examples/quickstart.lua; \
 	echo; echo "== the v1 API (/api/v1/), with an API token =="; \
@@ -167,14 +183,21 @@ rock: deps
 
 # The rock builds offline into a private tree and loads from there alone; the
 # same for Lua 5.1 (LuaJIT), the tree nginx loads it from in the OpenResty specs.
+# luarocks does not see Debian's lua-cjson (apt) and `luarocks make` says it is
+# missing; told that the system provides it (rocks_provided, as README's
+# "Install as a rock" shows), it must not.
 ROCKTREE   = build/rocktree
 ROCKTREE51 = build/rocktree-5.1
+ROCKS_CONFIG = build/luarocks-config.lua
 rock-check: deps
 	@rm -rf $(ROCKTREE) $(ROCKTREE51); mkdir -p build
-	@luarocks --lua-version=5.4 --tree=$(ROCKTREE) make rockspec/tingting-scm-1.rockspec \
+	@$(LUA) -e 'print(("rocks_provided = { [\"lua-cjson\"] = %q }"):format(require("cjson")._VERSION .. "-1"))' \
+	  >$(ROCKS_CONFIG)
+	@LUAROCKS_CONFIG=$(ROCKS_CONFIG) luarocks --lua-version=5.4 --tree=$(ROCKTREE) make rockspec/tingting-scm-1.rockspec \
 	  --deps-mode=none >build/rock.log 2>&1 || { cat build/rock.log; exit 1; }
+	@! grep -A3 "Missing dependencies" build/rock.log || { echo "rock-check: luarocks misses a dependency the system has"; exit 1; }
 	@rm -rf csrc/*.o csrc/curl/*.o tingting
-	@luarocks --lua-version=5.1 --tree=$(ROCKTREE51) make rockspec/tingting-scm-1.rockspec \
+	@LUAROCKS_CONFIG=$(ROCKS_CONFIG) luarocks --lua-version=5.1 --tree=$(ROCKTREE51) make rockspec/tingting-scm-1.rockspec \
 	  --deps-mode=none >build/rock-5.1.log 2>&1 || { cat build/rock-5.1.log; exit 1; }
 	@rm -rf csrc/*.o csrc/curl/*.o tingting
 	@LUA_PATH="$(ROCKTREE)/share/lua/5.4/?.lua;$(ROCKTREE)/share/lua/5.4/?/init.lua;;" \
@@ -184,8 +207,63 @@ rock-check: deps
 	  LUA_CPATH="$(ROCKTREE51)/lib/lua/5.1/?.so;;" luajit -e \
 	  'local t = require "tingting"; require "tingting.otp"; require "tingting.store.redis"; assert(require("tingting.core").redis_format("PING")); assert(package.searchpath("tingting.core", package.cpath):find("rocktree%-5%.1")); print("rock ok for LuaJIT: tingting " .. t.VERSION)'
 
+# The release: dist/ gets the tarball (git archive of DIST_REF, by default
+# HEAD: only what is committed), the rockspec to publish (the committed one of
+# that commit plus the tarball's md5) and the source rock that holds both
+# (what `luarocks pack` would make, without fetching the url). The version is
+# the core's (TT_VERSION). The comment atop the rockspec says why the md5 is
+# filled in here.
+VERSION  := $(shell sed -n 's/^\#define TT_VERSION "\(.*\)"$$/\1/p' csrc/tingting.h)
+RELEASE   = tingting-$(VERSION)
+DIST_REF ?= HEAD
+DIST      = dist
+DIST_ROCKSPEC = rockspec/$(RELEASE)-1.rockspec
+# git archive names the commit in the tar and stamps files with its time, and
+# gzip -n leaves out its own name and time: one commit, one md5.
+DIST_TARBALL = git archive --format=tar --prefix=$(RELEASE)/ $(DIST_REF) | gzip -9n
+dist:
+	@set -eo pipefail; \
+	command -v zip >/dev/null || $(MAKE) --no-print-directory deps DEB_PKGS=zip; \
+	git cat-file -e $(DIST_REF):$(DIST_ROCKSPEC) 2>/dev/null || \
+	  { echo "dist: $(DIST_REF) has no $(DIST_ROCKSPEC) (version $(VERSION), csrc/tingting.h)" >&2; exit 1; }; \
+	[ -z "$$(git status --porcelain --untracked-files=no)" ] || \
+	  echo "dist: uncommitted changes are left out: the tarball is $(DIST_REF) as committed" >&2; \
+	rm -rf $(DIST); mkdir -p $(DIST); \
+	$(DIST_TARBALL) >$(DIST)/$(RELEASE).tar.gz; \
+	md5=$$(md5sum <$(DIST)/$(RELEASE).tar.gz | cut -d' ' -f1); \
+	git show $(DIST_REF):$(DIST_ROCKSPEC) | \
+	  sed 's|^\(  dir = "$(RELEASE)",\)$$|\1\n  md5 = "'$$md5'",|' >$(DIST)/$(RELEASE)-1.rockspec; \
+	ROCKSPEC=$(DIST)/$(RELEASE)-1.rockspec MD5=$$md5 $(LUA) -e '$(DIST_HAS_MD5)'; \
+	(cd $(DIST) && zip -qX $(RELEASE)-1.src.rock $(RELEASE)-1.rockspec $(RELEASE).tar.gz); \
+	echo "dist: $(DIST)/$(RELEASE).tar.gz (md5 $$md5, $$(git rev-parse --short $(DIST_REF))), $(DIST)/$(RELEASE)-1.rockspec, $(DIST)/$(RELEASE)-1.src.rock"
+DIST_HAS_MD5 = local f, e = os.getenv "ROCKSPEC", {}; assert(loadfile(f, "t", e))(); \
+  assert(e.source.md5 == os.getenv "MD5", f .. ": no md5 after its source.dir line")
+
+# The source rock installs into an empty tree with no network and no other
+# rock, builds there (in luarocks' temp directory, not in this checkout), and
+# loads from that tree alone. A second archive of the same commit must have
+# the same md5.
+DISTTREE = build/disttree
+dist-check: deps
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "dist-check: not a git checkout, skipped"; exit 0; }; \
+	set -eo pipefail; \
+	$(MAKE) --no-print-directory dist >/dev/null; \
+	rm -rf $(DISTTREE); mkdir -p build; \
+	luarocks --lua-version=5.4 --tree=$(DISTTREE) install $(DIST)/$(RELEASE)-1.src.rock --deps-mode=none \
+	  >build/dist.log 2>&1 || { cat build/dist.log; exit 1; }; \
+	md5=$$($(DIST_TARBALL) | md5sum | cut -d' ' -f1); \
+	grep -q "md5 = \"$$md5\"" $(DIST)/$(RELEASE)-1.rockspec || \
+	  { echo "dist-check: a second archive of $(DIST_REF) has another md5 ($$md5)"; exit 1; }; \
+	LUA_PATH="$(DISTTREE)/share/lua/5.4/?.lua;$(DISTTREE)/share/lua/5.4/?/init.lua;;" \
+	  LUA_CPATH="$(DISTTREE)/lib/lua/5.4/?.so;;" $(LUA) -e '$(DIST_LOAD)'
+DIST_LOAD = local t = require "tingting"; require "tingting.otp"; \
+  assert(package.searchpath("tingting", package.path):find("disttree", 1, true)); \
+  assert(package.searchpath("tingting.core", package.cpath):find("disttree", 1, true)); \
+  assert(t._VERSION == "$(VERSION)" and require("tingting.core").VERSION == "$(VERSION)"); \
+  print("dist ok: $(RELEASE)-1.src.rock installs offline into $(DISTTREE); tingting " .. t._VERSION)
+
 clean:
-	rm -rf build doc
+	rm -rf build doc $(DIST)
 
 # --- Reliability: sanitizers, valgrind, fuzzing, soak (bench/README.md "Reliability") ---
 SAN_CC    ?= clang-14
