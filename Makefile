@@ -242,17 +242,18 @@ DIST_HAS_MD5 = local f, e = os.getenv "ROCKSPEC", {}; assert(loadfile(f, "t", e)
 # The source rock installs into an empty tree with no network and no other
 # rock, builds there (in luarocks' temp directory, not in this checkout), and
 # loads from that tree alone. A second archive of the same commit must have
-# the same md5.
+# the same md5. It makes its own dist under build/, leaving dist/ alone.
 DISTTREE = build/disttree
+DIST_CHECK_DIR = build/dist
 dist-check: deps
 	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "dist-check: not a git checkout, skipped"; exit 0; }; \
 	set -eo pipefail; \
-	$(MAKE) --no-print-directory dist >/dev/null; \
+	$(MAKE) --no-print-directory dist DIST=$(DIST_CHECK_DIR) >/dev/null; \
 	rm -rf $(DISTTREE); mkdir -p build; \
-	luarocks --lua-version=5.4 --tree=$(DISTTREE) install $(DIST)/$(RELEASE)-1.src.rock --deps-mode=none \
+	luarocks --lua-version=5.4 --tree=$(DISTTREE) install $(DIST_CHECK_DIR)/$(RELEASE)-1.src.rock --deps-mode=none \
 	  >build/dist.log 2>&1 || { cat build/dist.log; exit 1; }; \
 	md5=$$($(DIST_TARBALL) | md5sum | cut -d' ' -f1); \
-	grep -q "md5 = \"$$md5\"" $(DIST)/$(RELEASE)-1.rockspec || \
+	grep -q "md5 = \"$$md5\"" $(DIST_CHECK_DIR)/$(RELEASE)-1.rockspec || \
 	  { echo "dist-check: a second archive of $(DIST_REF) has another md5 ($$md5)"; exit 1; }; \
 	LUA_PATH="$(DISTTREE)/share/lua/5.4/?.lua;$(DISTTREE)/share/lua/5.4/?/init.lua;;" \
 	  LUA_CPATH="$(DISTTREE)/lib/lua/5.4/?.so;;" $(LUA) -e '$(DIST_LOAD)'
