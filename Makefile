@@ -72,7 +72,7 @@ build-5.3:
 # The sans-IO specs (core, numbers, crypto, JSON both ways, HTTP answers, the Redis protocol) on Lua 5.3, 5.1 and LuaJIT.
 COMPAT_SPECS = spec/call_path_spec.lua spec/numbers_spec.lua spec/crypto_spec.lua spec/json_decode_spec.lua \
                spec/json_encode_spec.lua spec/http_parser_spec.lua \
-               spec/redis_protocol_spec.lua
+               spec/redis_protocol_spec.lua spec/big_ids_spec.lua
 test-compat: build-5.1 build-5.3
 	@for v in lua5.3:5.3 lua5.1:5.1 luajit:5.1; do \
 	  busted --lua=$${v%%:*} --cpath="./build/lua$${v##*:}/?.so" -o TAP $(COMPAT_SPECS) >build/compat.log 2>&1 || \

@@ -53,7 +53,8 @@ static void json_contacts(lua_State *L, tt_buf *b, int vidx) {
 /* A field's validated value: a scalar, a list (ids, phones, statuses) as
  * an array, tags as an object. */
 static void json_field(lua_State *L, tt_buf *b, const tt_field *f, int vidx) {
-  int digits = f->type == TT_F_PHONE || f->type == TT_F_PHONE_LIST;
+  /* a phone's digits, or an id beyond 2^53 carried as a digit string */
+  int digits = f->type == TT_F_PHONE || f->type == TT_F_PHONE_LIST || f->type == TT_F_ID || f->type == TT_F_ID_LIST;
   if (lua_type(L, vidx) != LUA_TTABLE) {
     json_item(L, b, vidx, digits);
   } else if (f->type == TT_F_CONTACTS) {
@@ -237,6 +238,18 @@ static void set_str(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
+/* The value on top as text for a URL: whole numbers in full, as Lua 5.1
+ * and LuaJIT would write an id of 15 digits or more with an exponent
+ * ("1.2345678901235e+14"). */
+static void url_text(lua_State *L) {
+  if (lua_type(L, -1) == LUA_TNUMBER && tt_isinteger(L, -1)) {
+    char num[32];
+    snprintf(num, sizeof num, "%lld", tt_tolonglong(L, -1));
+    lua_pop(L, 1);
+    lua_pushstring(L, num);
+  }
+}
+
 /* The path with {id} filled in and the query appended. */
 static void push_path(lua_State *L, const tt_endpoint *ep, int vals) {
   const tt_field *f;
@@ -262,6 +275,7 @@ static void push_path(lua_State *L, const tt_endpoint *ep, int vals) {
     luaL_addlstring(&b, ep->path, (size_t)(brace - ep->path));
     lua_pushlstring(L, brace + 1, (size_t)(close - brace - 1));
     lua_gettable(L, vals);
+    url_text(L);
     luaL_addvalue(&b);
     luaL_addstring(&b, close + 1);
   } else {
@@ -278,6 +292,7 @@ static void push_path(lua_State *L, const tt_endpoint *ep, int vals) {
       size_t n;
       const char *v;
       luaL_Buffer e;
+      url_text(L);
       v = lua_tolstring(L, -1, &n);
       luaL_buffinit(L, &e);
       luaL_addchar(&e, q++ ? '&' : '?');

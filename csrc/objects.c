@@ -4,6 +4,8 @@
 #include "objects.h"
 #include "tingting.h"
 #include "util.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct tt_object {
@@ -27,6 +29,8 @@ static void push_object(lua_State *L, int sidx, int idx, const char *mt) {
    * cast (undefined behaviour); an id we cannot hold is 0. */
   if (tt_isinteger(L, -1)) {
     o->id = (lua_Integer)tt_tolonglong(L, -1);
+  } else if (lua_type(L, -1) == LUA_TSTRING) { /* a 64-bit id kept whole as digits */
+    o->id = (lua_Integer)strtoll(lua_tostring(L, -1), NULL, 10);
   } else {
     lua_Number v = lua_tonumber(L, -1);
     o->id = (v >= -9007199254740992.0 && v <= 9007199254740992.0) ? (lua_Integer)v : 0;
@@ -120,8 +124,13 @@ static int object_tostring(lua_State *L) {
   fidx = lua_gettop(L);
   luaL_buffinit(L, &b);
   luaL_addstring(&b, is_campaign ? "tingting.campaign{" : "tingting.number{");
-  lua_pushfstring(L, "id=%d", (int)o->id);
-  luaL_addvalue(&b);
+  {
+    /* in full: "%d" cut ids past 2^31, and Lua 5.1's "%.14g" writes 15
+     * digits or more with an exponent */
+    char num[32];
+    snprintf(num, sizeof num, "id=%lld", (long long)o->id);
+    luaL_addstring(&b, num);
+  }
   if (is_campaign) {
     add_field(L, &b, fidx, "name", 1, 0);
     add_field(L, &b, fidx, "services", 1, 0);

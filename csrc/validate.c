@@ -190,11 +190,48 @@ static int get_id(lua_State *L, int idx, long long *out) {
   return 1;
 }
 
-static int check_id(lua_State *L, const char *op, const char *f, int idx) {
+/* An id beyond 2^53 as a digit string (no sign, no leading 0, at most
+ * 2^63 - 1): a 64-bit id that a double, and so any number on Lua 5.1 and
+ * LuaJIT, cannot hold. Smaller ids are numbers, so "8" stays refused. */
+static int big_id_string(lua_State *L, int idx) {
+  size_t n, i;
+  const char *s;
+  if (lua_type(L, idx) != LUA_TSTRING) return 0;
+  s = lua_tolstring(L, idx, &n);
+  if (n < 16 || n > 19 || s[0] == '0') return 0;
+  for (i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return 0;
+  if (n == 16 && strcmp(s, "9007199254740992") <= 0) return 0;
+  if (n == 19 && strcmp(s, "9223372036854775807") > 0) return 0;
+  return 1;
+}
+
+/* Pushes the id at idx as the request carries it: a number up to 2^53, a
+ * digit string beyond. */
+static int push_id(lua_State *L, int idx) {
   long long id;
-  if (!get_id(L, idx, &id))
-    return tt_validation_fail(L, op, f, "expected a positive integer (got %s)", tt_repr(L, idx));
-  lua_pushinteger(L, (lua_Integer)id);
+  if (get_id(L, idx, &id)) {
+    lua_pushinteger(L, (lua_Integer)id);
+    return 1;
+  }
+  if (big_id_string(L, idx)) {
+    lua_pushvalue(L, idx);
+    return 1;
+  }
+  return 0;
+}
+
+static const char *id_hint(lua_State *L, int idx) {
+  if (lua_type(L, idx) == LUA_TNUMBER && lua_tonumber(L, idx) > 9007199254740992.0)
+    return "; ids beyond 2^53 go as digit strings";
+  return "";
+}
+
+static int check_id(lua_State *L, const char *op, const char *f, int idx) {
+  if (!push_id(L, idx)) {
+    const char *hint = id_hint(L, idx);
+    return tt_validation_fail(L, op, f, "expected a positive integer (got %s)%s", tt_repr(L, idx), hint);
+  }
   return 1;
 }
 
@@ -268,12 +305,12 @@ static int check_id_list(lua_State *L, const char *op, const char *f, int idx) {
   lua_createtable(L, n, 0);
   out = lua_gettop(L);
   for (i = 1; i <= n; i++) {
-    long long id;
     lua_rawgeti(L, idx, i);
-    if (!get_id(L, -1, &id))
-      return tt_validation_fail(L, op, f, "item %d: expected a positive integer (got %s)", i, tt_repr(L, -1));
-    lua_pop(L, 1);
-    lua_pushinteger(L, (lua_Integer)id);
+    if (!push_id(L, -1)) {
+      const char *hint = id_hint(L, -1);
+      return tt_validation_fail(L, op, f, "item %d: expected a positive integer (got %s)%s", i, tt_repr(L, -1), hint);
+    }
+    lua_remove(L, -2);
     lua_rawseti(L, out, i);
   }
   return 1;

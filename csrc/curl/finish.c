@@ -58,10 +58,62 @@ static void push_headers(lua_State *L, tt_buf *h) {
   }
 }
 
+/* A certificate that does not verify: the same answer on every try. */
+static int tls_verify_failed(CURLcode rc) {
+  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+         rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_CRL_BADFILE;
+}
+
+/* A handshake answered by something that is not TLS: OpenSSL reads the
+ * start of an HTTP answer as a record of a version it does not know. */
+static int tls_not_spoken(tt_xfer *x, CURLcode rc) {
+  return rc == CURLE_SSL_CONNECT_ERROR &&
+         (strstr(x->errbuf, "wrong version number") != NULL || strstr(x->errbuf, "packet length too long") != NULL ||
+          strstr(x->errbuf, "record layer failure") != NULL);
+}
+
+/* "host:port" of the server the transfer reached, from its URL's host when
+ * curl has no address for it. */
+static void server_of(tt_xfer *x, char *out, size_t n) {
+  char *ip = NULL;
+  long port = 0;
+  if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL && ip[0] != '\0' &&
+      curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &port) == CURLE_OK && port > 0) {
+    snprintf(out, n, strchr(ip, ':') != NULL ? "[%s]:%ld" : "%s:%ld", ip, port);
+  } else {
+    snprintf(out, n, "the server");
+  }
+}
+
 static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
-  char msg[CURL_ERROR_SIZE + 128];
+  char msg[CURL_ERROR_SIZE + 256];
+  int final = 0; /* another try would fail the same way */
   if (x->fail == TT_FAIL_RESEND) rc = CURLE_SEND_FAIL_REWIND; /* the code it had before POSTFIELDS */
-  if (x->fail == TT_FAIL_MAX_BODY) {
+  if (x->fail == NULL && tls_verify_failed(rc)) {
+    snprintf(msg, sizeof msg, "TLS certificate verification failed: %s (not retried; give the CA that signed it "
+             "as ca_file)", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+    final = 1;
+  } else if (x->fail == NULL && tls_not_spoken(x, rc)) {
+    char where[80];
+    server_of(x, where, sizeof where);
+    snprintf(msg, sizeof msg, "TLS handshake failed: %s does not speak https (is base_url http://...?)", where);
+    final = 1;
+  } else if (x->fail == NULL && rc == CURLE_OPERATION_TIMEDOUT) {
+    /* curl's "Operation timed out after 10001 milliseconds with 0 bytes
+     * received", said as what happened and which setting ran out */
+    char where[80], secs[32];
+    curl_off_t us = 0;
+    double t;
+    curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &us);
+    t = (double)us / 1e6;
+    snprintf(secs, sizeof secs, t >= 10 ? "%.0f" : "%.2g", t);
+    if (x->prereqs > 0) {
+      snprintf(msg, sizeof msg, "timed out after %s s waiting for the answer", secs);
+    } else {
+      server_of(x, where, sizeof where);
+      snprintf(msg, sizeof msg, "timed out after %s s connecting to %s", secs, where);
+    }
+  } else if (x->fail == TT_FAIL_MAX_BODY) {
     snprintf(msg, sizeof msg, "the answer is larger than max_body (%zu bytes)", x->max_body);
   } else if (rc == CURLE_SEND_FAIL_REWIND) {
     snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
@@ -87,6 +139,10 @@ static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
   lua_setfield(L, -2, "code");
   lua_pushboolean(L, x->prereqs > 0);
   lua_setfield(L, -2, "sent");
+  if (final) {
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "retryable");
+  }
   return 2;
 }
 

@@ -57,15 +57,30 @@ function M.retryable(err, idempotent)
 end
 
 --- Delay before retry number `n` (1-based): min(base * 2^(n-1), cap) with
--- jitter in [d/2, d]; a Retry-After wins when given, up to its cap (nil past it).
+-- jitter in [d/2, d]; a Retry-After wins when given, up to its cap (nil past
+-- it), but never below the first step: a `Retry-After: 0` (or a date already
+-- past) from a server that is shedding load is no licence to hammer it.
 function M.backoff(n, retry_after, random)
   local p = M.policy
+  local function step(k)
+    local d = math.min(p.backoff_base * 2 ^ (k - 1), p.backoff_cap)
+    return d / 2 + (random or math.random)() * d / 2
+  end
   if retry_after then
     if retry_after > p.retry_after_cap then return nil end
-    return math.max(retry_after, 0)
+    return math.max(retry_after, step(1))
   end
-  local d = math.min(p.backoff_base * 2 ^ (n - 1), p.backoff_cap)
-  return d / 2 + (random or math.random)() * d / 2
+  return step(n)
+end
+
+-- The error the call path gives up with says how many attempts it made: the
+-- field always, the message when there was more than one.
+local function gave_up(err, attempts)
+  err.attempts = attempts
+  if attempts > 1 and type(err.message) == "string" then
+    err.message = ("%s (%d attempts)"):format(err.message, attempts)
+  end
+  return nil, err
 end
 
 -- The transport, whichever its shape: an object with :request (and maybe
@@ -148,9 +163,9 @@ function M.perform(s, st, req)
     maybe_done = DELETES[req.op] and err.sent ~= false and err.kind ~= "rate_limited"
     local can = M.retryable(err, req.idempotent)
     err.retryable = can
-    if not can or attempt >= st.max_retries then return nil, err end
+    if not can or attempt >= st.max_retries then return gave_up(err, attempt + 1) end
     local delay = M.backoff(attempt + 1, err.retry_after)
-    if not delay then return nil, err end
+    if not delay then return gave_up(err, attempt + 1) end
     attempt = attempt + 1
     log(st, ("tingting: retry %d/%d of %s in %.2f s after %s%s"):format(attempt, st.max_retries,
       req.op, delay, err.kind, err.status and (" " .. err.status) or ""))

@@ -189,7 +189,9 @@ end
 
 --- A call through TLS: args.port, and the transport's options.
 function cases.tls(args)
-  local opts = { base_url = "https://127.0.0.1:" .. args.port, max_retries = 0 }
+  local attempts = 0
+  local opts = { base_url = "https://127.0.0.1:" .. args.port, max_retries = tonumber(args.retries) or 0,
+    on_log = function(line) if line:find(" -> ", 1, true) then attempts = attempts + 1 end end }
   if args.verify then
     opts.transport = assert(tingting.transport.cosocket { ssl_verify = args.verify == "true" })
   end
@@ -198,7 +200,8 @@ function cases.tls(args)
   local user, err = s:user()
   local again
   if user then again = s:user() ~= nil end -- on the pooled TLS connection
-  return { ok = user ~= nil, again = again, err = e(err), transport = tostring(core.state(s).transport) }
+  return { ok = user ~= nil, again = again, err = e(err), transport = tostring(core.state(s).transport),
+    attempts = attempts }
 end
 
 -- The hostile upstream ---------------------------------------------------

@@ -20,7 +20,9 @@
 -- What happens to a request that fails (DESIGN.md §3, "sent"):
 --
 -- * Not connected (refused, unresolvable, connect timeout) or the TLS
---   handshake failed: nothing was sent, `sent = false`.
+--   handshake failed: nothing was sent, `sent = false`. A certificate that
+--   does not verify is final besides (`retryable = false`): every try would
+--   meet the same certificate.
 -- * The send failed: nginx reports a failed send only while part of the
 --   request is still unwritten, so the server never had the whole request
 --   and cannot have acted on it. On a kept-alive connection that is the
@@ -268,11 +270,19 @@ local function attempt(self, req, u, head, body, idempotent, fresh, deadline, ti
     local hok, herr = sock:sslhandshake(false, u.host, self.ssl_verify)
     if not hok then
       sock:close()
-      local msg = "TLS handshake with " .. where .. " failed: " .. tostring(herr)
+      herr = tostring(herr)
+      -- nginx reports a failed verification as "<X509 code>: <reason>" or a
+      -- host mismatch: the same on every try, so it is final
+      local unverified = self.ssl_verify and (herr:find("^%d+: ") or herr:find("host mismatch", 1, true))
+      local msg = "TLS handshake with " .. where .. " failed: "
+        .. (unverified and ("the certificate does not verify (" .. herr .. "); not retried") or herr)
       if self.ssl_verify then
         msg = msg .. " (nginx verifies the certificate against lua_ssl_trusted_certificate)"
       end
-      return fail(herr == "timeout" and "timeout" or "network", msg, false)
+      local e
+      ok, e = fail(herr == "timeout" and "timeout" or "network", msg, false)
+      if unverified then e.retryable = false end
+      return ok, e
     end
   end
 
