@@ -157,7 +157,7 @@ describe("docs", function()
   end)
 
   describe("private paths", function()
-    it("no tracked file refers to the team's shared/ directory", function()
+    it("no tracked file refers to a path in the team's private directory (\"shared\" and a slash)", function()
       local files, ok = lines_of("cd " .. sh_quote(ROOT) .. " && git ls-files 2>/dev/null")
       if not ok or #files == 0 then
         pending("not a git checkout")
