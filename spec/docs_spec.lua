@@ -125,7 +125,7 @@ end
 
 describe("docs", function()
   describe("links", function()
-    it("every relative link in README.md and docs/**/*.md reaches a file of the repository (and its heading)", function()
+    it("each relative link in README.md and docs/**/*.md reaches a file of the repository and its heading", function()
       local broken, checked = {}, 0
       for _, file in ipairs(markdown_files()) do
         local text = assert(read(ROOT .. "/" .. file), file)
