@@ -92,8 +92,8 @@ end
 -- value or an unknown key is a `validation` error naming it (`err.field`).
 --
 -- * `base_url` ("https://app.tingting.io", or env `TINGTING_BASE_URL`): the
---   API's host; the library adds `/api/...`. Plain http only to loopback
---   unless `allow_insecure_http`.
+--   API's `scheme://host[:port]`, without a path (the library adds
+--   `/api/...`). Plain http only to loopback unless `allow_insecure_http`.
 -- * `api` ("legacy", or "v1" with `api_key`): the dialect.
 -- * `api_key`: a v1 static API token (implies `api = "v1"`).
 -- * `email`, `password` (always both): log in lazily, and again when the
@@ -114,7 +114,8 @@ end
 -- @tparam[opt] table opts the options above
 -- @treturn Session the session
 -- @treturn[2] nil
--- @treturn[2] Error a `validation` error (`op` "session") naming the option
+-- @treturn[2] Error a `validation` error (`op` "session") naming the option;
+-- for an unknown key it lists the accepted ones and the likely meant one
 function tingting.session(opts)
   opts = opts or {}
   local base, err = options.check(opts)
@@ -295,14 +296,16 @@ end
 function S.number(s, id) return call.call(s, "number", { id = id }) end
 --- The account's campaign summary. Legacy only (v1: `dashboard`).
 -- @function Session:report_summary
--- @treturn table `{credits=, summary=}`
+-- @treturn table `{credits=, summary=}`, and the envelope's message as
+-- `server_message`
 -- @treturn[2] nil
 -- @treturn[2] Error `unsupported` on v1, `auth`, or a transport kind
 function S.report_summary(s) return call.call(s, "report_summary") end
 --- Hear a message in a voice. Legacy only (v1: `Campaign:test_voice`).
 -- @function Session:test_voice
 -- @tparam table args `{message=, voice_input = "np_rija"|"np_prasanna"|"np_binod"}`
--- @treturn table `{audio_url=, message=, voice_input=}`
+-- @treturn table `{audio_url=, message=, voice_input=}`, and the envelope's
+-- message as `server_message`
 -- @treturn[2] nil
 -- @treturn[2] Error `validation`, `unsupported` on v1
 S.test_voice = by_dialect("test_voice_session", function(s, args) return call.call(s, "test_voice", args) end)
@@ -365,6 +368,7 @@ S.each_campaign = by_dialect("each_campaign", nil, v1.each_campaign)
 -- @function Session:otps
 -- @tparam[opt] table filters `{limit=, offset=}`
 -- @treturn table `{{id=, phone_number=, message=, otp=, otp_options=, ...},...}`
+-- with `list.pagination`
 -- @treturn[2] nil
 -- @treturn[2] Error `validation`, `unsupported` on legacy
 S.otps = by_dialect("otps", nil, v1.otps)
@@ -377,8 +381,11 @@ S.otps = by_dialect("otps", nil, v1.otps)
 -- @treturn[2] Error `validation`, `not_found`, `unsupported` on legacy
 S.survey_report = by_dialect("survey_report", nil, v1.survey_report)
 
--- Legacy campaigns: one page (`{page = n}`), or every page following
--- has_next.
+--- Campaigns. Legacy: one page (`{page = n}`), or every page following
+-- has_next. v1: every page, or with `limit`/`offset` that page; filters
+-- status, search, draft, sort_by, from_date, to_date.
+-- @treturn {tingting.campaign,...}
+-- @treturn table pagination (of the page, or of the last page read)
 local function legacy_campaigns(s, opts)
   if opts ~= nil and (type(opts) ~= "table" or opts.page ~= nil) then
     return call.call(s, "campaigns", opts)
@@ -402,8 +409,9 @@ end
 -- `sort_by`, `from_date`, `to_date`. An account without campaigns gives {}.
 -- @function Session:campaigns
 -- @tparam[opt] table opts `{page = n}` (legacy) or filters (v1)
--- @treturn {Campaign,...} the campaigns; the pagination of a single page
--- is kept with them
+-- @treturn {Campaign,...} the campaigns; `list.pagination` is the page's
+-- (or the last page's) pagination (legacy `has_next`, `total_items`, ...;
+-- v1 `count`, `total_pages`, `next`, `previous`), out of the way of ipairs
 -- @treturn[2] nil
 -- @treturn[2] Error `validation` (a bad filter), `not_found` (a page past the end)
 S.campaigns = by_dialect("campaigns", legacy_campaigns, v1.campaigns)
@@ -513,8 +521,8 @@ end, core.session_of)
 
 --- @type Campaign
 
--- Legacy begin: a message whose `{tags_*}` are not all in the campaign's
--- usable_tags is refused before anything is sent.
+--- Start (or re-run) the campaign. A message whose `{tags_*}` are not all in
+-- the campaign's usable_tags is refused before anything is sent.
 local function legacy_begin(c, args)
   local a, err = with_id(args, c.id, "begin")
   if not a then return nil, err end
@@ -544,15 +552,16 @@ end
 -- given fields are set first (`set_message`), then the campaign runs.
 -- @function Campaign:begin
 -- @tparam[opt] table args (required on legacy)
--- @treturn table the server's answer (legacy `{["hold amount"]=...}`, v1 `{message=}`)
+-- @treturn table the server's answer (legacy `{["hold amount"]=...}` with the
+-- envelope's message as `server_message`; v1 `{message=}`)
 -- @treturn[2] nil
 -- @treturn[2] Error `validation`, `api` (such as too few credits). Not retried
 -- unless it provably never reached the server.
 C.begin = by_dialect("begin", legacy_begin, v1.begin, core.session_of)
 
 --- The campaign's numbers (contacts). Both dialects. Legacy: all of them.
--- v1: every page, or with `limit`/`offset` that page (its pagination kept
--- with the result, as for `Session:campaigns`).
+-- v1: every page, or with `limit`/`offset` that page (`list.pagination`, as
+-- for `Session:campaigns`).
 -- @function Campaign:numbers
 -- @tparam[opt] table filters v1: `{limit=, offset=}`
 -- @treturn {Number,...}
@@ -677,11 +686,14 @@ end
 
 --- A local preview of a tag message for this campaign; nothing is sent.
 -- Both dialects (v1: `{name}` and `{tags_name}` both take the variable `name`).
+-- A placeholder without a value stays as it is (`tingting.template.render`
+-- also returns the names left without one).
 -- @function Campaign:render
 -- @string message
 -- @tparam table tags the values, by name
 -- @treturn string the message with its placeholders filled
--- @treturn {string,...} the names that had no value (their placeholders stay)
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (a message or tags of the wrong type)
 function C.render(c, message, tags)
   return template.render(message, tags, { api = state(core.session_of(c)).api })
 end
