@@ -203,6 +203,15 @@ describe("docs", function()
       assert.are.same({}, missing)
     end)
 
+    it("docs/reference.md names every function and field of the tingting module", function()
+      local missing = {}
+      for k in pairs(tingting) do
+        if type(k) == "string" and not ref:find("`tingting." .. k, 1, true) then missing[#missing + 1] = k end
+      end
+      table.sort(missing)
+      assert.are.same({}, missing)
+    end)
+
     it("docs/reference.md gives every session option a row with its default", function()
       local src = assert(read(ROOT .. "/lua/tingting/options.lua"))
       local list = assert(src:match("local OPTIONS = (%b{})"), "options.lua: no OPTIONS table")
@@ -264,7 +273,7 @@ describe("docs", function()
       assert.is_truthy(readme:find("<table>", 1, true), "the README's tables are not rendered")
     end)
 
-    it("the generated docs document every public method of Session, Campaign and Number", function()
+    it("the generated docs document every public method of Session, Campaign and Number, and the module's", function()
       if not have_ldoc then
         pending("ldoc is not installed")
         return
@@ -282,6 +291,12 @@ describe("docs", function()
       end
       table.sort(missing)
       assert.is_true(#methods_of(s) >= 20, "introspection found too few Session methods")
+      assert.are.same({}, missing)
+      for k in pairs(tingting) do
+        if type(k) == "string" and not html:find('<a name = "' .. k .. '">', 1, true) then
+          missing[#missing + 1] = "tingting." .. k
+        end
+      end
       assert.are.same({}, missing)
       for _, field in ipairs { "Error.kind", "Error.sent", "Session.api", "Campaign.id", "Number.number" } do
         assert.is_truthy(html:find('<a name = "' .. field .. '">', 1, true), "undocumented " .. field)
