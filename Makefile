@@ -31,7 +31,7 @@ BUSTED    = busted --lua=$(LUA)
 DEMO_PKGS = make gcc lua5.4 liblua5.4-dev lua-cjson libcurl4-openssl-dev libxlsxwriter-dev \
             libhttp-parser-dev libhiredis-dev nginx-light libnginx-mod-http-lua lua-resty-core
 TEST_PKGS = lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev ca-certificates \
-            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc \
+            lua-busted lua-luassert luarocks lua-check lua-socket lua-ldoc lua-discount \
             luajit2 zip unzip git \
             clang-14 libclang-rt-14-dev valgrind curl wrk \
             redis-server
@@ -175,8 +175,14 @@ bench: deps bench-deps build build-5.1 build/bench/bare_curl
 	  $(LUA) bench/redis_otp.lua 10 50; echo '```'; \
 	} | tee bench/results.md
 
+# API docs from the LDoc comments (config.ld) into doc/, rendered with discount
+# (lua-discount). Any warning, or a markdown formatter that is missing, fails.
 docs:
-	ldoc -c config.ld .
+	@mkdir -p build
+	@ldoc -c config.ld . >build/ldoc.log 2>build/ldoc.warnings || { cat build/ldoc.log build/ldoc.warnings; exit 1; }
+	@if [ -s build/ldoc.warnings ] || grep -q '^format:' build/ldoc.log; then \
+	  cat build/ldoc.log build/ldoc.warnings; echo "make docs: ldoc warned (above)"; exit 1; fi
+	@echo "docs: doc/index.html"
 
 rock: deps
 	luarocks --lua-version=5.4 make rockspec/tingting-scm-1.rockspec --deps-mode=none

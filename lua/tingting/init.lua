@@ -5,9 +5,13 @@
 --    local c = assert(s:create_campaign{name = "IPO", services = "SMS",
 --                                       individual_number = {"9843818700"}})
 --
--- Every method returns its result, or `nil, err` where `err` is a
--- `tingting.error` (see `tingting.is_error`); only programmer errors (such as
--- using a closed session) raise.
+-- Every method returns its result, or `nil, err` where `err` is an
+-- @{Error}; only programmer errors (such as using a closed session) raise.
+-- A session speaks one of two dialects of the API: "legacy"
+-- (`/api/accounts`, `/api/system`, the default) or "v1" (`/api/v1/`); a
+-- method the other dialect lacks returns `nil, err` of kind "unsupported".
+-- The classes below are @{Session}, @{Campaign}, @{Number} and @{Error};
+-- docs/reference.md is the same reference with every option's default.
 -- @module tingting
 local core = require "tingting.core"
 local call = require "tingting.call"
@@ -85,9 +89,35 @@ local function nginx_transport(opts)
   })
 end
 
---- Create a session. See docs/design.md for the options.
--- @treturn tingting.session|nil
--- @treturn tingting.error
+--- A new session. It does not connect: a session with `email` and
+-- `password` logs in on its first call. Every option is optional; a bad
+-- value or an unknown key is a `validation` error naming it (`err.field`).
+--
+-- * `base_url` ("https://app.tingting.io", or env `TINGTING_BASE_URL`): the
+--   API's `scheme://host[:port]`, without a path (the library adds
+--   `/api/...`). Plain http only to loopback unless `allow_insecure_http`.
+-- * `api` ("legacy", or "v1" with `api_key`): the dialect.
+-- * `api_key`: a v1 static API token (implies `api = "v1"`).
+-- * `email`, `password` (always both): log in lazily, and again when the
+--   refresh token is no longer accepted.
+-- * `access_token`, `refresh_token`: resume without a login.
+-- * `timeout` (30 s) for a whole request, `connect_timeout` (10 s).
+-- * `max_retries` (2, from 0 to 10): see `policy`.
+-- * `max_body` (`MAX_BODY`, 64 MiB): the largest answer taken.
+-- * `transport` (libcurl, or the cosocket transport inside nginx): an object
+--   with `request(req)` or a `function(req)`.
+-- * `ca_file` (the system's CAs), `insecure` (false: TLS is verified),
+--   `allow_insecure_http` (false), `http2` (true), `user_agent`
+--   ("tingting-lua/VERSION libcurl/x").
+-- * `on_tokens(access, refresh)`: called on every token change.
+-- * `token_store`: an object with `load()` and `save(access, refresh)`
+--   (and `lock`/`unlock` for a single-flight renewal), see `store`.
+-- * `on_log(line)`: one redacted line per request and per retry.
+-- @tparam[opt] table opts the options above
+-- @treturn Session the session
+-- @treturn[2] nil
+-- @treturn[2] Error a `validation` error (`op` "session") naming the option;
+-- for an unknown key it lists the accepted ones and the likely meant one
 function tingting.session(opts)
   opts = opts or {}
   local base, err = options.check(opts)
@@ -142,8 +172,21 @@ local function by_dialect(what, legacy, modern, of)
   end
 end
 
---- Log in (with the session's credentials unless given); remembers them for
--- re-login. Legacy: the user data; v1: true (the tokens arrive as cookies).
+--- A session: one account (or API token) on one API host, in one dialect.
+-- Made by `session`. Its fields are read-only; its methods return their
+-- result or `nil, err` (an @{Error}), and raise once the session is closed.
+-- `tostring(s)` never shows a token, password or API key.
+-- @type Session
+
+--- Log in, with the session's credentials unless given; remembers them for
+-- a re-login. Optional: the first call that needs a token logs in. Both
+-- dialects (legacy `accounts/login/`; v1 `auths/login/`, tokens as cookies).
+-- @function Session:login
+-- @tparam[opt] string email
+-- @tparam[opt] string password
+-- @treturn table|true legacy: the user data `{email=, first_name=, last_name=}`; v1: true
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (no credentials, field `email`), `auth` (refused)
 function S.login(s, email, password)
   local st = state(s)
   email, password = email or st.email, password or st.password
@@ -158,7 +201,12 @@ function S.login(s, email, password)
   return user
 end
 
---- Get a new access token from the refresh token.
+--- A new access token from the refresh token. Both dialects.
+-- @function Session:refresh
+-- @treturn true
+-- @treturn[2] nil
+-- @treturn[2] Error `auth` (no refresh token, `sent = false`, as on an API-token
+-- session; or the server refused it)
 function S.refresh(s)
   local st = state(s)
   if not st.refresh_token then
@@ -171,15 +219,64 @@ function S.refresh(s)
   return auth.set_tokens(st, meta.access, meta.refresh, "refresh")
 end
 
+--- The account. Both dialects.
+-- @function Session:user
+-- @treturn table legacy: `user_details` `{email=, first_name=, last_name=,
+-- username=, contact_number=, ...}`; v1: the profile `{id=, user={...}, contact_no=, ...}`
+-- @treturn[2] nil
+-- @treturn[2] Error `auth`, or a transport kind
 function S.user(s) return call.call(s, "user") end
+--- The account's own phone numbers. Both dialects.
+-- @function Session:owned_numbers
+-- @treturn table legacy: `{phone,...}`; v1: `{{id=, phone_number=},...}`
+-- @treturn[2] nil
+-- @treturn[2] Error `auth`, or a transport kind
 function S.owned_numbers(s) return call.call(s, "owned_numbers") end
+--- Phone numbers for sale. Legacy only (v1: `unsupported`, see
+-- `sender_numbers`).
+-- @function Session:available_numbers
+-- @treturn table `{{phone_number=, phone_number_sid=, friendly_name=, rate=, ...},...}`
+-- @treturn[2] nil
+-- @treturn[2] Error `unsupported` on v1, `auth`, or a transport kind
 function S.available_numbers(s) return call.call(s, "available_numbers") end
+--- Buy a phone number. Legacy only.
+-- @function Session:buy_number
+-- @string phone_sid the `phone_number_sid` of `available_numbers`
+-- @treturn table the bought phone
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (field `phone_sid`), `api`, `unsupported` on v1
 function S.buy_number(s, sid) return call.call(s, "buy_number", { phone_sid = sid }) end
+--- Release a phone number the account owns. Legacy only.
+-- @function Session:release_number
+-- @string phone_sid
+-- @treturn true
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (field `phone_sid`), `not_found`, `unsupported` on v1
 function S.release_number(s, sid) return call.call(s, "release_number", { phone_sid = sid }) end
+--- One campaign. Both dialects.
+-- @function Session:campaign
+-- @int id the campaign's id (a positive integer)
+-- @treturn Campaign
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (field `id`), `not_found`
 function S.campaign(s, id) return call.call(s, "campaign", { id = id }) end
---- Create a campaign. `send_to_number_file` may be a path, or a list or an
--- iterator of numbers or `{number=, available_tags=}` records, which is
--- written to a temporary .xlsx (removed afterwards) and uploaded.
+--- Create a campaign. Both dialects, each with its own fields.
+--
+-- Legacy: `{name=, services = "PHONE"|"SMS", individual_number = {numbers}
+-- | send_to_number_file = source, description=}`. `send_to_number_file` is a
+-- path (.xlsx or .csv), or a list or an iterator of numbers or
+-- `{number=, available_tags=}` records, written to a private temporary .xlsx
+-- (removed afterwards) and uploaded.
+--
+-- v1: `{name=, services = "PHONE"|"SMS"|"SMS & PHONE", user_phone = {ids of
+-- sender_numbers}, message=, sms_message=, description=, schedule=, voice=}`.
+-- @function Session:create_campaign
+-- @tparam table args
+-- @treturn Campaign the new campaign
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (the field at fault; an unreadable file), `api`
+-- (the server refused a field: `err.errors`). Not retried unless it provably
+-- never reached the server.
 function S.create_campaign(s, args)
   local source = type(args) == "table" and args.send_to_number_file or nil
   if source == nil or type(source) == "string" then return call.call(s, "create_campaign", args) end
@@ -191,18 +288,99 @@ function S.create_campaign(s, args)
     return call.call(s, "create_campaign", copy)
   end)
 end
+--- One number (contact) by id. Legacy only (v1 has no single-contact read:
+-- `unsupported`, use `Campaign:numbers` and `Number:attributes`).
+-- @function Session:number
+-- @int id
+-- @treturn Number
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (field `id`), `not_found`, `unsupported` on v1
 function S.number(s, id) return call.call(s, "number", { id = id }) end
+--- The account's campaign summary. Legacy only (v1: `dashboard`).
+-- @function Session:report_summary
+-- @treturn table `{credits=, summary=}`, and the envelope's message as
+-- `server_message`
+-- @treturn[2] nil
+-- @treturn[2] Error `unsupported` on v1, `auth`, or a transport kind
 function S.report_summary(s) return call.call(s, "report_summary") end
+--- Hear a message in a voice. Legacy only (v1: `Campaign:test_voice`).
+-- @function Session:test_voice
+-- @tparam table args `{message=, voice_input = "np_rija"|"np_prasanna"|"np_binod"}`
+-- @treturn table `{audio_url=, message=, voice_input=}`, and the envelope's
+-- message as `server_message`
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `unsupported` on v1
 S.test_voice = by_dialect("test_voice_session", function(s, args) return call.call(s, "test_voice", args) end)
+--- Send a one-time code by SMS or voice. Both dialects. For codes the
+-- library makes, stores and verifies, see the module `tingting.otp`.
+-- @function Session:send_otp
+-- @tparam table args `{number=, message= (holding "{otp}"), sms_send_options =
+-- "text"|"voice", otp_options = "generated"|"personnel", otp=, otp_length=}`,
+-- on v1 also `company_name=` and `voice_input=`; `personnel` needs `otp`,
+-- and an `otp` without `otp_options` sends "personnel"
+-- @treturn table the server's details `{number=, otp=, otp_options=, ...}`
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `api`. Not retried unless it provably never
+-- reached the server.
 function S.send_otp(s, args) return call.call(s, "send_otp", args) end
 -- v1 (on a legacy session: unsupported, with the equivalent)
+
+--- The account's API token. v1 only.
+-- @function Session:api_token
+-- @treturn table `{token=, last_used=, created_at=}`
+-- @treturn[2] nil
+-- @treturn[2] Error `not_found` (none yet), `unsupported` on legacy
 function S.api_token(s) return call.call(s, "api_token") end
+--- Make a new API token, replacing the one before. v1 only, and only on a
+-- login session.
+-- @function Session:generate_api_token
+-- @treturn string the token
+-- @treturn[2] nil
+-- @treturn[2] Error `auth` (`sent = false`) on an API-token session,
+-- `unsupported` on legacy
 S.generate_api_token = by_dialect("generate_api_token", nil, v1.generate_api_token)
+--- The account's dashboard. v1 only (legacy: `report_summary`).
+-- @function Session:dashboard
+-- @tparam[opt] table args `{days = n}` (a positive integer)
+-- @treturn table `{credits_used=, remaining_credits=, campaigns=, ...}`
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (field `days`), `unsupported` on legacy
 function S.dashboard(s, args) return call.call(s, "dashboard", args) end
+--- The voices a campaign may use. v1 only (legacy voices are the three
+-- names of `voice_input`: np_rija, np_prasanna, np_binod).
+-- @function Session:voice_models
+-- @treturn table `{{id=, voice_display_name=, voice_internal_name=, is_premium=},...}`
+-- @treturn[2] nil
+-- @treturn[2] Error `unsupported` on legacy
 function S.voice_models(s) return call.call(s, "voice_models") end
+--- The account's sender numbers, whose ids go in `user_phone`. v1 only.
+-- @function Session:sender_numbers
+-- @treturn table `{{id=, phone_number=},...}`
+-- @treturn[2] nil
+-- @treturn[2] Error `unsupported` on legacy
 function S.sender_numbers(s) return call.call(s, "sender_numbers") end
+--- An iterator over the campaigns, fetching page by page. v1 only.
+-- It returns nil at the end and `nil, err` when a page cannot be read
+-- (which ends a for loop: call it directly to see the error).
+-- @function Session:each_campaign
+-- @tparam[opt] table filters as for `campaigns`
+-- @treturn function iterator of @{Campaign}
 S.each_campaign = by_dialect("each_campaign", nil, v1.each_campaign)
+--- The OTPs sent: every page, or with `limit`/`offset` that page. v1 only.
+-- @function Session:otps
+-- @tparam[opt] table filters `{limit=, offset=}`
+-- @treturn table `{{id=, phone_number=, message=, otp=, otp_options=, ...},...}`
+-- with `list.pagination`
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `unsupported` on legacy
 S.otps = by_dialect("otps", nil, v1.otps)
+--- A survey's report. v1 only.
+-- @function Session:survey_report
+-- @int id the survey's id
+-- @tparam[opt] table opts `{format = "json"}`
+-- @treturn string|table the CSV bytes, or with `format = "json"` a table
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `not_found`, `unsupported` on legacy
 S.survey_report = by_dialect("survey_report", nil, v1.survey_report)
 
 --- Campaigns. Legacy: one page (`{page = n}`), or every page following
@@ -227,7 +405,26 @@ local function legacy_campaigns(s, opts)
     page = page + 1
   end
 end
+--- The account's campaigns. Both dialects. Legacy: every page (following
+-- `has_next`), or with `{page = n}` that page. v1: every page, or with
+-- `limit`/`offset` that page; filters `status`, `search`, `draft`,
+-- `sort_by`, `from_date`, `to_date`. An account without campaigns gives {}.
+-- @function Session:campaigns
+-- @tparam[opt] table opts `{page = n}` (legacy) or filters (v1)
+-- @treturn {Campaign,...} the campaigns; `list.pagination` is the page's
+-- (or the last page's) pagination (legacy `has_next`, `total_items`, ...;
+-- v1 `count`, `total_pages`, `next`, `previous`), out of the way of ipairs
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (a bad filter), `not_found` (a page past the end)
 S.campaigns = by_dialect("campaigns", legacy_campaigns, v1.campaigns)
+
+--- A campaign, as `Session:campaign`, `Session:campaigns` and
+-- `Session:create_campaign` return it. Its fields are read-only (assigning
+-- one raises); `fields()` is a plain copy of every wire field. Two campaigns
+-- are equal (`==`) when their ids are. It keeps its session alive until it
+-- is collected or closed. `tostring(c)` is short:
+-- `tingting.campaign{id=8, name="IPO", services="SMS"}`.
+-- @type Campaign
 
 -- What campaigns and numbers both have, each on its own operations: `get`
 -- reads one by id (reload), `update` and `delete` act on it.
@@ -249,14 +446,82 @@ end
 
 -- c:reload(), c:update{...}, c:delete(), c:fields()
 object_methods(C, { get = "campaign", update = "update_campaign", delete = "delete_campaign" })
+
+--- Read the campaign again from the server. Both dialects.
+-- @function Campaign:reload
+-- @treturn Campaign the same object, with the server's fields
+-- @treturn[2] nil
+-- @treturn[2] Error `not_found`, or a transport kind
+
+--- Change the campaign. Both dialects: legacy `{name=, services=,
+-- description=}`; v1 `{name=, services=, message=, sms_message=, schedule=}`.
+-- The id is the object's own and may not be given.
+-- @function Campaign:update
+-- @tparam table args
+-- @treturn Campaign the same object, updated
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (the field at fault), `api`, `not_found`
+
+--- Delete the campaign. Both dialects.
+-- @function Campaign:delete
+-- @treturn true
+-- @treturn[2] nil
+-- @treturn[2] Error `not_found`, or a transport kind
+
+--- A plain copy of every wire field (tables one level down copied too).
+-- @function Campaign:fields
+-- @treturn table
+
+--- A contact of a campaign, as `Campaign:numbers`, `Campaign:add_number` and
+-- `Session:number` return it. Read-only like a @{Campaign}, equal by id;
+-- `tostring(n)` is `tingting.number{id=4, number="9851022343", status="not started"}`.
+-- @type Number
+
 -- n:reload(), n:update{number=, available_tags=}, n:delete(), n:fields()
 object_methods(N, { get = "number", update = "update_number", delete = "delete_number" })
+--- Read the number again from the server. Legacy only (v1 has no
+-- single-contact read: `unsupported`; use `Campaign:numbers` or `attributes`).
+-- @function Number:reload
+-- @treturn Number the same object, with the server's fields
+-- @treturn[2] nil
+-- @treturn[2] Error `not_found`, `unsupported` on v1
 N.reload = by_dialect("reload_number", N.reload, nil, core.session_of)
+--- Change the number and/or its variables. Both dialects (v1: each given
+-- one goes to its own endpoint).
+-- @function Number:update
+-- @tparam table args `{number=, available_tags=}`, at least one
+-- @treturn Number the same object, updated
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (an unknown field, nothing to update, a bad
+-- number), `api`, `not_found`
 N.update = by_dialect("update_number", N.update, v1.update_number, core.session_of)
+--- Read the contact's variables (also kept as `available_tags`). v1 only.
+-- @function Number:attributes
+-- @treturn table the variables
+-- @treturn[2] nil
+-- @treturn[2] Error `not_found`, `unsupported` on legacy
 N.attributes = by_dialect("number_attributes", nil, v1.attributes, core.session_of)
+--- Call this one contact now with the campaign's message. v1 only.
+-- @function Number:demo_call
+-- @treturn table `{message=, number=, credits_used=, rendered_message=}`
+-- @treturn[2] nil
+-- @treturn[2] Error `api`, `unsupported` on legacy. Not retried unless it
+-- provably never reached the server.
 N.demo_call = by_dialect("demo_call", nil, function(n)
   return call.call(core.session_of(n), "demo_call", { id = n.id })
 end, core.session_of)
+
+--- Remove the number from its campaign. Both dialects.
+-- @function Number:delete
+-- @treturn true
+-- @treturn[2] nil
+-- @treturn[2] Error `not_found`, or a transport kind
+
+--- A plain copy of every wire field.
+-- @function Number:fields
+-- @treturn table
+
+--- @type Campaign
 
 --- Start (or re-run) the campaign. A message whose `{tags_*}` are not all in
 -- the campaign's usable_tags is refused before anything is sent.
@@ -275,28 +540,115 @@ local function legacy_begin(c, args)
   end
   return call.call(core.session_of(c), "begin", a)
 end
+--- Start (or re-run) the campaign. Both dialects.
+--
+-- Legacy: `{message= | aud_file = path, voice_input=, schedule_date=,
+-- length_factor=, individual = {number ids}, status = {...}, priority=}`:
+-- a text or an audio file (or `status`/`priority` to re-run).
+-- `schedule_date` is "YYYY-MM-DDTHH:MM" or an epoch number (Nepal time);
+-- `status` entries are hungup, unanswered, failed, terminated, completed;
+-- `priority` is audio or message. A message whose `{tags_*}` are not all in
+-- `usable_tags` is refused before anything is sent.
+--
+-- v1: `[{message=, sms_message=, voice=, length_factor=, category=}]`: the
+-- given fields are set first (`set_message`), then the campaign runs.
+-- @function Campaign:begin
+-- @tparam[opt] table args (required on legacy)
+-- @treturn table the server's answer (legacy `{["hold amount"]=...}` with the
+-- envelope's message as `server_message`; v1 `{message=}`)
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `api` (such as too few credits). Not retried
+-- unless it provably never reached the server.
 C.begin = by_dialect("begin", legacy_begin, v1.begin, core.session_of)
 
+--- The campaign's numbers (contacts). Both dialects. Legacy: all of them.
+-- v1: every page, or with `limit`/`offset` that page (`list.pagination`, as
+-- for `Session:campaigns`).
+-- @function Campaign:numbers
+-- @tparam[opt] table filters v1: `{limit=, offset=}`
+-- @treturn {Number,...}
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `not_found`
 C.numbers = by_dialect("campaign_numbers", function(c)
   return call.call(core.session_of(c), "campaign_numbers", { id = c.id })
 end, v1.numbers, core.session_of)
+--- An iterator over the campaign's numbers, fetching page by page. v1 only.
+-- It returns nil at the end and `nil, err` when a page cannot be read.
+-- @function Campaign:each_number
+-- @tparam[opt] table filters
+-- @treturn function iterator of @{Number}
 C.each_number = by_dialect("each_number", nil, v1.each_number, core.session_of)
+--- Set the campaign's message and voice. v1 only (legacy: `begin` takes them).
+-- @function Campaign:set_message
+-- @tparam table args `{voice=, category=, length_factor=, message=, sms_message=}`
+-- @treturn Campaign the same object, updated
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `api`, `unsupported` on legacy
 C.set_message = by_dialect("set_message", nil, v1.set_message, core.session_of)
+--- Hear a message in the campaign's voice. v1 only (legacy: `Session:test_voice`).
+-- @function Campaign:test_voice
+-- @tparam table args `{message=, voice_input=}`
+-- @treturn string the preview's audio URL
+-- @treturn[2] nil
+-- @treturn[2] Error `validation`, `unsupported` on legacy
 C.test_voice = by_dialect("test_voice_campaign", nil, v1.test_voice, core.session_of)
 
+--- Add one number to the campaign. Both dialects.
+-- @function Campaign:add_number
+-- @tparam string|integer number the phone number
+-- @tparam[opt] table available_tags the contact's variables (legacy: names
+-- in `usable_tags`)
+-- @treturn Number the new number, with the server's id
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (field `number` or `available_tags`), `api`
+-- (refused, or on v1 already in the campaign). Not retried unless it
+-- provably never reached the server.
 C.add_number = by_dialect("add_number", function(c, number, available_tags)
   return call.call(core.session_of(c), "add_number",
     { id = c.id, number = number, available_tags = available_tags })
 end, v1.add_number, core.session_of)
 
---- Add many numbers concurrently, each exactly once (see tingting.batch).
+--- Add many numbers concurrently, each exactly once, in memory bounded by
+-- the requests in flight. Both dialects (v1: 50 contacts a POST). Invalid
+-- numbers are reported, never sent; duplicates are sent once; an add whose
+-- answer was lost is looked for in the campaign before it is sent again.
+-- @function Campaign:add_numbers
+-- @tparam table|function source a list, or an iterator returning a number or
+-- a `{number=, available_tags=}` record per call and nil at the end (such
+-- as `tingting.numbers.each_csv(path)`)
+-- @tparam[opt] table opts `concurrency` (8, at most 64), `skip_existing`
+-- (true), `on_progress(done, total)`, `on_result(item, number, err)`, `keep`
+-- (true for a list: fill `numbers`), `max_rounds` (max_retries + 1);
+-- unknown keys are refused
+-- @treturn table the report `{added=, skipped=, invalid = {{input=, reason=,
+-- index=},...}, failed = {{number=, err=},...}, numbers = {Number,...},
+-- error = err (a source that failed part-way)}`
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (a bad source or option)
 function C.add_numbers(c, list, opts) return batch.add_numbers(c, list, opts) end
 
---- Upload a numbers file (v1, PATCH bulk_file): a path, or a list or
--- iterator of numbers or records written to a temporary .xlsx first.
+--- Upload a numbers file. v1 only (legacy: `send_to_number_file` of
+-- `Session:create_campaign`).
+-- @function Campaign:upload_numbers
+-- @tparam string|table|function source the path of an .xlsx or .csv (columns
+-- `numbers` and one per variable), or a list or an iterator of numbers or
+-- records, written to a private temporary .xlsx that is removed afterwards
+-- @treturn table `{error_list=, samples=, total_validated_rows=}`
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (an unreadable file, a bad record), `api`,
+-- `unsupported` on legacy
 C.upload_numbers = by_dialect("upload_numbers", nil, v1.upload_numbers, core.session_of)
 
---- The campaign's report: its bytes, or `true` once written to `path`.
+--- The campaign's report (CSV). Both dialects.
+-- @function Campaign:report
+-- @tparam[opt] string path a file to stream it to (mode 0600)
+-- @tparam[opt] table opts `{max_bytes = n}`: the largest report written to
+-- `path` (default `MAX_REPORT`, 1 GiB); in memory the session's `max_body`
+-- caps it
+-- @treturn string|true the bytes, or true once written to `path`
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (field `path`: a directory, or no such
+-- directory; `max_bytes`), `decode` (larger than the cap), `not_found`
 function C.report(c, path, opts)
   if opts ~= nil and type(opts) ~= "table" then return errors.invalid("report", "opts", "expected a table") end
   opts = opts or {}
@@ -334,8 +686,16 @@ function C.report(c, path, opts)
   return res
 end
 
---- Local preview of a tag message for this campaign (v1: `{name}` and
--- `{tags_name}` both take the variable `name`).
+--- A local preview of a tag message for this campaign; nothing is sent.
+-- Both dialects (v1: `{name}` and `{tags_name}` both take the variable `name`).
+-- A placeholder without a value stays as it is (`tingting.template.render`
+-- also returns the names left without one).
+-- @function Campaign:render
+-- @string message
+-- @tparam table tags the values, by name
+-- @treturn string the message with its placeholders filled
+-- @treturn[2] nil
+-- @treturn[2] Error `validation` (a message or tags of the wrong type)
 function C.render(c, message, tags)
   return template.render(message, tags, { api = state(core.session_of(c)).api })
 end

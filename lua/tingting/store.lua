@@ -7,9 +7,10 @@
 -- token renewal single-flight across everything that shares it (nginx
 -- workers): one login, one refresh, the others reuse the winner's token.
 --
--- A key-value store (for `tingting.otp`) has `get(key)`, `set(key, value,
--- ttl)`, `add(key, value, ttl) -> true | nil, "exists"`, `incr(key, by, ttl)`,
--- `ttl(key)` and `delete(key)`; values are strings or numbers, ttl in seconds
+-- A key-value store (for `tingting.otp`) has `get(key)`,
+-- `set(key, value, ttl)`, `add(key, value, ttl) -> true | nil, "exists"`,
+-- `incr(key, by, ttl)`, `ttl(key)` and `delete(key)`; values are strings or
+-- numbers, ttl in seconds
 -- (nil or 0: no expiry). `memory()`, `shared_dict(dict)` and `redis{...}`
 -- (shared across hosts, with atomic OTP steps) are all of both kinds.
 -- @module tingting.store

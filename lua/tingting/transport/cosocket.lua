@@ -17,7 +17,7 @@
 -- `lua_ssl_verify_depth` must cover the chain, and a host name needs a
 -- `resolver`.
 --
--- What happens to a request that fails (DESIGN.md §3, "sent"):
+-- What happens to a request that fails (docs/design.md, errors: "sent"):
 --
 -- * Not connected (refused, unresolvable, connect timeout) or the TLS
 --   handshake failed: nothing was sent, `sent = false`. A certificate that
@@ -361,7 +361,7 @@ local function attempt(self, req, u, head, body, idempotent, fresh, deadline, ti
   return status, data, headers
 end
 
---- Perform request table `req` (DESIGN.md §2): `status, body, headers`, or
+--- Perform request table `req` (docs/design.md): `status, body, headers`, or
 -- `nil, {kind = "network"|"timeout", message =, sent =}`.
 function _M.request(self, req)
   local phase = get_phase()
