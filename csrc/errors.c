@@ -95,6 +95,37 @@ static int error_tostring(lua_State *L) {
   return 1;
 }
 
+static int is_error(lua_State *L, int idx) {
+  int yes = 0;
+  if (lua_type(L, idx) == LUA_TTABLE && lua_getmetatable(L, idx)) {
+    luaL_getmetatable(L, TT_ERROR_MT);
+    yes = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  return yes;
+}
+
+/* "failed: " .. err and err .. "\n", as with LuaSocket's string errors: the
+ * error's side becomes its tostring; the other side must be a string or a
+ * number (concatenating two errors joins both renderings). */
+static int error_concat(lua_State *L) {
+  int i;
+  lua_settop(L, 2);
+  for (i = 1; i <= 2; i++) {
+    int t = lua_type(L, i);
+    if (is_error(L, i)) {
+      lua_pushcfunction(L, error_tostring);
+      lua_pushvalue(L, i);
+      lua_call(L, 1, 1);
+      lua_replace(L, i);
+    } else if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+      return luaL_error(L, "attempt to concatenate a %s value with a tingting.error", luaL_typename(L, i));
+    }
+  }
+  lua_concat(L, 2);
+  return 1;
+}
+
 /* core.error(tbl) -> tbl with the error metatable (kind and message required). */
 static int core_error(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -105,13 +136,7 @@ static int core_error(lua_State *L) {
 }
 
 static int core_is_error(lua_State *L) {
-  int yes = 0;
-  if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
-    luaL_getmetatable(L, TT_ERROR_MT);
-    yes = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-  }
-  lua_pushboolean(L, yes);
+  lua_pushboolean(L, is_error(L, 1));
   return 1;
 }
 
@@ -119,6 +144,8 @@ void tt_errors_open(lua_State *L) {
   luaL_newmetatable(L, TT_ERROR_MT);
   lua_pushcfunction(L, error_tostring);
   lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, error_concat);
+  lua_setfield(L, -2, "__concat");
   lua_pushliteral(L, TT_ERROR_MT);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
