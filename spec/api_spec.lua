@@ -121,7 +121,9 @@ describe("API against the emulator", function()
       for i = 1, 5 do
         assert(s:create_campaign { name = "c" .. i, services = "SMS", individual_number = { "9843818700" } })
       end
-      local page, pagination = assert(s:campaigns { page = 2 })
+      local page, err = s:campaigns { page = 2 }
+      assert.is_nil(err)
+      local pagination = page.pagination
       assert.equal(2, #page)
       assert.equal(5, pagination.total_items)
       assert.is_true(pagination.has_next)

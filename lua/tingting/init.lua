@@ -125,6 +125,26 @@ end
 
 local function itself(s) return s end
 
+-- A list read page by page keeps the pagination of its (last) page out of
+-- the way of ipairs, pairs and JSON encoders: `list.pagination`.
+local function paged(list, pagination)
+  if list == nil then return nil, pagination end
+  if type(pagination) == "table" then
+    setmetatable(list, { __index = { pagination = pagination } })
+  end
+  return list
+end
+
+-- The envelope's message of an answer whose data is the result (legacy
+-- begin, test_voice, report_summary) as the result's `server_message`.
+local function with_message(res, meta)
+  if res == nil then return nil, meta end
+  if type(res) == "table" and type(meta) == "table" and type(meta.message) == "string" then
+    res.server_message = meta.message
+  end
+  return res
+end
+
 -- A method that runs `legacy` or `modern` by the dialect of the session it
 -- is called on (`of(obj)`: the session itself, or a campaign's or number's,
 -- core.session_of); a side that is nil is a method the dialect lacks (`what`
@@ -190,8 +210,10 @@ function S.create_campaign(s, args)
   end)
 end
 function S.number(s, id) return call.call(s, "number", { id = id }) end
-function S.report_summary(s) return call.call(s, "report_summary") end
-S.test_voice = by_dialect("test_voice_session", function(s, args) return call.call(s, "test_voice", args) end)
+function S.report_summary(s) return with_message(call.call(s, "report_summary")) end
+S.test_voice = by_dialect("test_voice_session", function(s, args)
+  return with_message(call.call(s, "test_voice", args))
+end)
 function S.send_otp(s, args) return call.call(s, "send_otp", args) end
 -- v1 (on a legacy session: unsupported, with the equivalent)
 function S.api_token(s) return call.call(s, "api_token") end
@@ -200,32 +222,32 @@ function S.dashboard(s, args) return call.call(s, "dashboard", args) end
 function S.voice_models(s) return call.call(s, "voice_models") end
 function S.sender_numbers(s) return call.call(s, "sender_numbers") end
 S.each_campaign = by_dialect("each_campaign", nil, v1.each_campaign)
-S.otps = by_dialect("otps", nil, v1.otps)
+S.otps = by_dialect("otps", nil, function(s, filters) return paged(v1.otps(s, filters)) end)
 S.survey_report = by_dialect("survey_report", nil, v1.survey_report)
 
 --- Campaigns. Legacy: one page (`{page = n}`), or every page following
 -- has_next. v1: every page, or with `limit`/`offset` that page; filters
 -- status, search, draft, sort_by, from_date, to_date.
--- @treturn {tingting.campaign,...}
--- @treturn table pagination (of the page, or of the last page read)
+-- @treturn {tingting.campaign,...} with `.pagination`: the page's (or the
+-- last page's) pagination
 local function legacy_campaigns(s, opts)
   if opts ~= nil and (type(opts) ~= "table" or opts.page ~= nil) then
-    return call.call(s, "campaigns", opts)
+    return paged(call.call(s, "campaigns", opts))
   end
   local all, page = {}, 1
   while true do
     local list, pagination = call.call(s, "campaigns", { page = page })
     if not list then
       -- an account with no campaigns may answer page 1 with 404 "Invalid page."
-      if page == 1 and pagination.kind == "not_found" then return all, { total_items = 0 } end
+      if page == 1 and pagination.kind == "not_found" then return paged(all, { total_items = 0 }) end
       return nil, pagination
     end
     for _, c in ipairs(list) do all[#all + 1] = c end
-    if not (pagination and pagination.has_next) or #list == 0 then return all, pagination end
+    if not (pagination and pagination.has_next) or #list == 0 then return paged(all, pagination) end
     page = page + 1
   end
 end
-S.campaigns = by_dialect("campaigns", legacy_campaigns, v1.campaigns)
+S.campaigns = by_dialect("campaigns", legacy_campaigns, function(s, filters) return paged(v1.campaigns(s, filters)) end)
 
 -- What campaigns and numbers both have, each on its own operations: `get`
 -- reads one by id (reload), `update` and `delete` act on it.
@@ -271,13 +293,13 @@ local function legacy_begin(c, args)
       return errors.invalid("begin", "message", why)
     end
   end
-  return call.call(core.session_of(c), "begin", a)
+  return with_message(call.call(core.session_of(c), "begin", a))
 end
 C.begin = by_dialect("begin", legacy_begin, v1.begin, core.session_of)
 
 C.numbers = by_dialect("campaign_numbers", function(c)
   return call.call(core.session_of(c), "campaign_numbers", { id = c.id })
-end, v1.numbers, core.session_of)
+end, function(c, filters) return paged(v1.numbers(c, filters)) end, core.session_of)
 C.each_number = by_dialect("each_number", nil, v1.each_number, core.session_of)
 C.set_message = by_dialect("set_message", nil, v1.set_message, core.session_of)
 C.test_voice = by_dialect("test_voice_campaign", nil, v1.test_voice, core.session_of)
@@ -333,9 +355,63 @@ function C.report(c, path, opts)
 end
 
 --- Local preview of a tag message for this campaign (v1: `{name}` and
--- `{tags_name}` both take the variable `name`).
+-- `{tags_name}` both take the variable `name`): the text, or `nil, err`.
+-- The names left without a value are `tingting.template.render`'s second
+-- result.
 function C.render(c, message, tags)
-  return template.render(message, tags, { api = state(core.session_of(c)).api })
+  local out, missing = template.render(message, tags, { api = state(core.session_of(c)).api })
+  if out == nil then return nil, missing end
+  return out
+end
+
+-- Every method of the three classes, as users call them: misuse (a method
+-- called with '.' instead of ':', a closed session or object) raises at the
+-- caller's line, and success is one value, so that `local r, err = ...; if
+-- err then` reads every method right.
+local function one(res, ...)
+  if res ~= nil then return res end
+  return nil, ...
+end
+
+local KINDS = {
+  { methods = S, var = "s", class = "tingting.session" },
+  { methods = C, var = "c", class = "tingting.campaign" },
+  { methods = N, var = "n", class = "tingting.number" },
+}
+-- methods that work on a closed session or object
+local WHEN_CLOSED = { close = true, fields = true }
+
+local function check_self(kind, name, obj)
+  local mt = type(obj) == "userdata" and getmetatable(obj)
+  if not (type(mt) == "table" and rawget(mt, "methods") == kind.methods) then
+    local got = type(obj) == "userdata" and tostring(obj):match("^[%w_.]+") or type(obj)
+    return ("tingting: %s:%s() needs a %s before the arguments (got %s): call it with ':' as in %s:%s(...)")
+      :format(kind.var, name, kind.class, got, kind.var, name)
+  end
+  if WHEN_CLOSED[name] then return nil end
+  local s = obj
+  if kind.methods ~= S then
+    local ok, session = pcall(core.session_of, obj)
+    if not ok then return ("%s: the object is closed (%s:%s())"):format(kind.class, kind.var, name) end
+    s = session
+  end
+  if s.closed then return ("tingting: session is closed (%s:%s())"):format(kind.var, name) end
+end
+
+local function public(kind, name, f)
+  return function(obj, ...)
+    local misuse = check_self(kind, name, obj)
+    if misuse then error(misuse, 2) end
+    return one(f(obj, ...))
+  end
+end
+
+for _, kind in ipairs(KINDS) do
+  local names = {}
+  for name, f in pairs(kind.methods) do
+    if type(f) == "function" then names[#names + 1] = name end
+  end
+  for _, name in ipairs(names) do kind.methods[name] = public(kind, name, kind.methods[name]) end
 end
 
 return tingting

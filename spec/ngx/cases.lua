@@ -73,8 +73,8 @@ function cases.ops(args)
   local cc = must(s:create_campaign { name = "ngx csv", services = "SMS", send_to_number_file = args.csv })
   r.from_csv_numbers = #must(cc:numbers())
   r.all = #must(s:campaigns())
-  local page, pagination = s:campaigns { page = 1 }
-  r.page1, r.pagination = #must(page, pagination), pagination
+  local page, err = s:campaigns { page = 1 }
+  r.page1, r.pagination = #must(page, err), page.pagination
   r.details = must(s:campaign(c.id)):fields()
   r.updated = must(c:update { description = "नमस्कार from nginx" }).description
 
