@@ -41,8 +41,13 @@ local tingting = {
 -- Transports: `tingting.transport.curl(opts)` is the default.
 -- core.curl raises on bad options (it is also the session's own, whose
 -- options are checked before); for users it is `nil, err` like the rest.
+local CURL_OPTIONS = { "timeout", "connect_timeout", "ca_file", "insecure", "user_agent", "max_body", "http2" }
 local function curl_transport(opts)
   if opts ~= nil and type(opts) ~= "table" then return errors.invalid("transport", "options", "expected a table") end
+  if opts ~= nil then
+    local known, kerr = errors.check_keys("transport", opts, CURL_OPTIONS)
+    if not known then return nil, kerr end
+  end
   local ok, t = pcall(core.curl, opts)
   if ok then return t end
   local msg = tostring(t):gsub("^tingting%.curl: ", "")
@@ -57,13 +62,25 @@ tingting.MAX_BODY = 64 * 1024 * 1024
 -- room for a million-row campaign.
 tingting.MAX_REPORT = 1024 * 1024 * 1024
 
+-- The transports that need nginx, and the names users try for them.
+local NGINX_ONLY = { ngx = "ngx", cosocket = "cosocket", nginx = "ngx" }
+
 tingting.transport = setmetatable({
   curl = curl_transport,
 }, {
   __index = function(t, name)
+    local real = NGINX_ONLY[name]
+    if real and not (type(ngx) == "table" and ngx.socket) then
+      -- outside nginx: a constructor that says why, rather than a nil to call
+      return function()
+        return nil, errors.unsupported("transport." .. name, ("tingting.transport.%s runs only inside "
+          .. "OpenResty/nginx (ngx is not available); outside nginx, leave out `transport` for the "
+          .. "default (libcurl) one"):format(real))
+      end
+    end
     -- load transports on demand, so that plain Lua never needs ngx
-    local ok, mod = pcall(require, "tingting.transport." .. name)
-    if ok then
+    local ok, mod = pcall(require, "tingting.transport." .. (real or name))
+    if ok and type(mod) == "table" then
       rawset(t, name, mod.new or mod)
       return rawget(t, name)
     end
@@ -320,9 +337,8 @@ C.upload_numbers = by_dialect("upload_numbers", nil, v1.upload_numbers, core.ses
 function C.report(c, path, opts)
   if opts ~= nil and type(opts) ~= "table" then return errors.invalid("report", "opts", "expected a table") end
   opts = opts or {}
-  for k in pairs(opts) do
-    if k ~= "max_bytes" then return errors.invalid("report", tostring(k), "unknown option (expected max_bytes)") end
-  end
+  local known, kerr = errors.check_keys("report", opts, { "max_bytes" })
+  if not known then return nil, kerr end
   local max_bytes = opts.max_bytes or tingting.MAX_REPORT
   if type(max_bytes) ~= "number" or max_bytes < 1 or max_bytes ~= math.floor(max_bytes) or max_bytes > 2 ^ 53 then
     return errors.invalid("report", "max_bytes", "expected a positive whole number of bytes")

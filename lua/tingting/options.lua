@@ -91,9 +91,10 @@ end
 -- @treturn tingting.error the option at fault
 function M.check(opts)
   if type(opts) ~= "table" then return verror("options", "expected a table") end
+  local known, kerr = errors.check_keys("session", opts, OPTIONS)
+  if not known then return nil, kerr end
   for k, v in pairs(opts) do
     local want = OPTIONS[k]
-    if not want then return verror(tostring(k), "unknown option") end
     if want ~= "any" and type(v) ~= want then
       return verror(k, ("expected a %s (got %s)"):format(want, type(v)))
     end
