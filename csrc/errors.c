@@ -2,8 +2,10 @@
  * built and inspected from Lua (transports, the retry loop) and in C alike. */
 #include "errors.h"
 #include "tingting.h"
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void tt_error_push(lua_State *L, const char *kind, const char *message) {
   lua_createtable(L, 0, 8);
@@ -153,6 +155,31 @@ void tt_errors_open(lua_State *L) {
   lua_setfield(L, -2, "error");
   lua_pushcfunction(L, core_is_error);
   lua_setfield(L, -2, "is_error");
+}
+
+/* Edits (insert, delete, change, swap two neighbours), case aside, from
+ * key to name; names past 63 bytes are never suggested. */
+int tt_typo_distance(const char *key, const char *name) {
+  int rows[3][64], i, j, la = (int)strlen(key), lb = (int)strlen(name), limit;
+  limit = la / 3 < 1 ? 1 : (la / 3 > 3 ? 3 : la / 3);
+  if (la > 63 || lb > 63 || (la > lb ? la - lb : lb - la) > limit) return -1;
+  for (j = 0; j <= lb; j++) rows[0][j] = j;
+  for (i = 1; i <= la; i++) {
+    int *prev2 = rows[(i + 1) % 3], *prev = rows[(i + 2) % 3], *cur = rows[i % 3];
+    int ca = tolower((unsigned char)key[i - 1]);
+    cur[0] = i;
+    for (j = 1; j <= lb; j++) {
+      int cb = tolower((unsigned char)name[j - 1]);
+      int d = prev[j] + 1;
+      if (cur[j - 1] + 1 < d) d = cur[j - 1] + 1;
+      if (prev[j - 1] + (ca != cb) < d) d = prev[j - 1] + (ca != cb);
+      if (i > 1 && j > 1 && ca == tolower((unsigned char)name[j - 2]) &&
+          tolower((unsigned char)key[i - 2]) == cb && prev2[j - 2] + 1 < d)
+        d = prev2[j - 2] + 1;
+      cur[j] = d;
+    }
+  }
+  return rows[la % 3][lb] <= limit ? rows[la % 3][lb] : -1;
 }
 
 /* A short, safe rendering of a bad value for an error message. */
