@@ -33,7 +33,7 @@ local tingting = {
   store = store,
   policy = call.policy,
   endpoints = core.endpoints,
-  normalize_phone = core.normalize_phone,
+  normalize_phone = numbers.normalize,
   -- Blocking sleep (seconds), for scripts that poll a running campaign.
   sleep = core.sleep,
 }
@@ -307,7 +307,8 @@ local function legacy_begin(c, args)
   if type(a.message) == "string" then
     local ok, why = template.check(a.message, c.usable_tags)
     if not ok then
-      return errors.invalid("begin", "message", why)
+      why.op = "begin"
+      return nil, why
     end
   end
   return with_message(call.call(core.session_of(c), "begin", a))

@@ -22,8 +22,8 @@ local function verror(field, message) return errors.invalid("session", field, me
 
 local LOOPBACK = { localhost = true, ["[::1]"] = true }
 
---- Check a base URL: http(s) only, no credentials, query or fragment, and
--- plain http only to loopback unless allowed. Returns the URL without a
+--- Check a base URL: http(s) only, no credentials, path, query or
+-- fragment, and plain http only to loopback unless allowed. Returns the URL without a
 -- trailing slash.
 local function check_base_url(url, allow_http)
   if #url > 2048 or url:find("[%c%s]") then
@@ -41,6 +41,13 @@ local function check_base_url(url, allow_http)
   if host == "" then return verror("base_url", "has no host") end
   local port = authority:sub(#host + 1)
   if port ~= "" and not port:match("^:%d+$") then return verror("base_url", "has a malformed port") end
+  -- the library adds /api/... (or /api/v1/...) itself: a path is almost
+  -- surely the API's own, copied from its docs, and would double it
+  local path = rest:sub(#authority + 1):gsub("/+$", "")
+  if path ~= "" then
+    return verror("base_url", ("must be scheme://host[:port] without a path; got '%s' (the library adds /api/...): "
+      .. "use '%s://%s'"):format(path:sub(1, 64), scheme, authority))
+  end
   host = host:lower()
   if scheme == "http" and not allow_http and not LOOPBACK[host] and not host:match("^127%.%d+%.%d+%.%d+$") then
     return verror("base_url", "plain http is only allowed to loopback; use https, or allow_insecure_http = true")
