@@ -71,7 +71,8 @@ local function unbalanced(msg)
   end
   if open then
     local stop = msg:find("[{%s]", open + 1) or (#msg + 1)
-    return ("unbalanced '{' at byte %d (no '}' closes it): %q"):format(open, msg:sub(open, math.min(stop - 1, open + 30)))
+    return ("unbalanced '{' at byte %d (no '}' closes it): %q"):format(open,
+      msg:sub(open, math.min(stop - 1, open + 30)))
   end
 end
 
