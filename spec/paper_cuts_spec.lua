@@ -305,6 +305,7 @@ describe("misuse raises at the caller's line", function()
     raises_here(function() local _ = c.begin { message = "hi" } end, "c:begin")
     raises_here(function() local _ = c.add_numbers { "9843818700" } end, "c:add_numbers")
     raises_here(function() local _ = n.update { number = "9843818703" } end, "n:update")
+    raises_here(function() local _ = tingting:session { base_url = emu.url() } end, "tingting.session{...}")
   end)
 
   it("a method of a closed object, or of an object whose session is closed", function()

@@ -104,6 +104,9 @@ end
 -- @treturn tingting.session|nil
 -- @treturn tingting.error
 function tingting.session(opts)
+  if opts == tingting then
+    error("tingting: tingting.session is a function, not a method: call it with '.' as in tingting.session{...}", 2)
+  end
   opts = opts or {}
   local base, err = options.check(opts)
   if not base then return nil, err end
