@@ -23,13 +23,23 @@ static int check_names(lua_State *L, const tt_endpoint *ep, int idx) {
       for (f = ep->fields; f->name != NULL && !known; f++) known = strcmp(f->name, lua_tostring(L, -1)) == 0;
     if (!known) {
       luaL_Buffer b;
-      const char *k = tt_repr(L, -1);
+      const char *k = tt_repr(L, -1), *hint = NULL;
+      int best = -1;
+      if (lua_type(L, -2) == LUA_TSTRING)
+        for (f = ep->fields; f->name != NULL; f++) {
+          int d = tt_typo_distance(lua_tostring(L, -2), f->name);
+          if (d >= 0 && (best < 0 || d < best)) best = d, hint = f->name;
+        }
       luaL_buffinit(L, &b);
       for (f = ep->fields; f->name != NULL; f++) {
         luaL_addstring(&b, f->name);
         if (f[1].name != NULL) luaL_addstring(&b, ", ");
       }
       luaL_pushresult(&b);
+      if (hint != NULL)
+        return tt_validation_fail(L, op, lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "arguments",
+                                  "unknown field %s; did you mean '%s'? (expected %s)", k, hint,
+                                  lua_tostring(L, -1));
       return tt_validation_fail(L, op, lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "arguments",
                                 "unknown field %s (expected %s)", k,
                                 lua_rawlen(L, -1) ? lua_tostring(L, -1) : "no arguments");

@@ -2,8 +2,10 @@
  * built and inspected from Lua (transports, the retry loop) and in C alike. */
 #include "errors.h"
 #include "tingting.h"
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void tt_error_push(lua_State *L, const char *kind, const char *message) {
   lua_createtable(L, 0, 8);
@@ -95,6 +97,37 @@ static int error_tostring(lua_State *L) {
   return 1;
 }
 
+static int is_error(lua_State *L, int idx) {
+  int yes = 0;
+  if (lua_type(L, idx) == LUA_TTABLE && lua_getmetatable(L, idx)) {
+    luaL_getmetatable(L, TT_ERROR_MT);
+    yes = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  return yes;
+}
+
+/* "failed: " .. err and err .. "\n", as with LuaSocket's string errors: the
+ * error's side becomes its tostring; the other side must be a string or a
+ * number (concatenating two errors joins both renderings). */
+static int error_concat(lua_State *L) {
+  int i;
+  lua_settop(L, 2);
+  for (i = 1; i <= 2; i++) {
+    int t = lua_type(L, i);
+    if (is_error(L, i)) {
+      lua_pushcfunction(L, error_tostring);
+      lua_pushvalue(L, i);
+      lua_call(L, 1, 1);
+      lua_replace(L, i);
+    } else if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+      return luaL_error(L, "attempt to concatenate a %s value with a tingting.error", luaL_typename(L, i));
+    }
+  }
+  lua_concat(L, 2);
+  return 1;
+}
+
 /* core.error(tbl) -> tbl with the error metatable (kind and message required). */
 static int core_error(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -105,13 +138,7 @@ static int core_error(lua_State *L) {
 }
 
 static int core_is_error(lua_State *L) {
-  int yes = 0;
-  if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
-    luaL_getmetatable(L, TT_ERROR_MT);
-    yes = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-  }
-  lua_pushboolean(L, yes);
+  lua_pushboolean(L, is_error(L, 1));
   return 1;
 }
 
@@ -119,6 +146,8 @@ void tt_errors_open(lua_State *L) {
   luaL_newmetatable(L, TT_ERROR_MT);
   lua_pushcfunction(L, error_tostring);
   lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, error_concat);
+  lua_setfield(L, -2, "__concat");
   lua_pushliteral(L, TT_ERROR_MT);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
@@ -126,6 +155,31 @@ void tt_errors_open(lua_State *L) {
   lua_setfield(L, -2, "error");
   lua_pushcfunction(L, core_is_error);
   lua_setfield(L, -2, "is_error");
+}
+
+/* Edits (insert, delete, change, swap two neighbours), case aside, from
+ * key to name; names past 63 bytes are never suggested. */
+int tt_typo_distance(const char *key, const char *name) {
+  int rows[3][64], i, j, la = (int)strlen(key), lb = (int)strlen(name), limit;
+  limit = la / 3 < 1 ? 1 : (la / 3 > 3 ? 3 : la / 3);
+  if (la > 63 || lb > 63 || (la > lb ? la - lb : lb - la) > limit) return -1;
+  for (j = 0; j <= lb; j++) rows[0][j] = j;
+  for (i = 1; i <= la; i++) {
+    int *prev2 = rows[(i + 1) % 3], *prev = rows[(i + 2) % 3], *cur = rows[i % 3];
+    int ca = tolower((unsigned char)key[i - 1]);
+    cur[0] = i;
+    for (j = 1; j <= lb; j++) {
+      int cb = tolower((unsigned char)name[j - 1]);
+      int d = prev[j] + 1;
+      if (cur[j - 1] + 1 < d) d = cur[j - 1] + 1;
+      if (prev[j - 1] + (ca != cb) < d) d = prev[j - 1] + (ca != cb);
+      if (i > 1 && j > 1 && ca == tolower((unsigned char)name[j - 2]) &&
+          tolower((unsigned char)key[i - 2]) == cb && prev2[j - 2] + 1 < d)
+        d = prev2[j - 2] + 1;
+      cur[j] = d;
+    }
+  }
+  return rows[la % 3][lb] <= limit ? rows[la % 3][lb] : -1;
 }
 
 /* A short, safe rendering of a bad value for an error message. */

@@ -19,6 +19,10 @@ void tt_error_push(lua_State *L, const char *kind, const char *message);
  * Lua function that called it returns the 2 values as they stand. */
 int tt_validation_fail(lua_State *L, const char *op, const char *field, const char *fmt, ...);
 
+/* Whether `key` is likely a typo of `name` (the same as tingting.errors'
+ * suggest: a few edits, case aside): the number of edits, or -1 when too far. */
+int tt_typo_distance(const char *key, const char *name);
+
 /* A short, safe rendering of a bad value for an error message (pushed). */
 const char *tt_repr(lua_State *L, int idx);
 

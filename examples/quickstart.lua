@@ -103,7 +103,7 @@ local numbers = check(c:numbers())
 print(("Preview (%d numbers; first 5):"):format(#numbers))
 for i = 1, math.min(5, #numbers) do
   local num = numbers[i]
-  local text, missing = c:render(message, num.available_tags)
+  local text, missing = tingting.template.render(message, num.available_tags)
   local note = #missing > 0 and ("  (missing: " .. table.concat(missing, ", ") .. ")") or ""
   print(("  %-12s %s%s"):format(num.number, text, note))
 end

@@ -122,6 +122,7 @@ describe("API against the emulator", function()
         assert(s:create_campaign { name = "c" .. i, services = "SMS", individual_number = { "9843818700" } })
       end
       local page, pagination = assert(s:campaigns { page = 2 })
+      assert.equal(page.pagination, pagination)
       assert.equal(2, #page)
       assert.equal(5, pagination.total_items)
       assert.is_true(pagination.has_next)

@@ -123,11 +123,13 @@ describe("v1 API against the emulator", function()
     it("reads every page, one page with its pagination, and iterates page by page", function()
       for i = 1, 23 do V.create { name = "c" .. i, services = "PHONE" } end
       emu.clear_requests()
-      local all, meta = assert(s:campaigns())
+      local all = assert(s:campaigns())
+      local meta = all.pagination
       assert.equal(23, #all)
       assert.equal(23, meta.count)
       assert.equal(3, #log())
       local page, p = assert(s:campaigns { limit = 5, offset = 5, sort_by = "asc" })
+      assert.equal(page.pagination, p)
       assert.equal(5, #page)
       assert.equal("c6", page[1].name)
       assert.equal(23, p.count)
@@ -187,12 +189,14 @@ describe("v1 API against the emulator", function()
       local contacts = {}
       for i = 0, 12 do contacts[#contacts + 1] = { number = ("98%08d"):format(41000000 + i) } end
       V.add(c.id, contacts)
-      local all, meta = assert(c:numbers())
+      local all = assert(c:numbers())
+      local meta = all.pagination
       assert.equal(13, #all)
       assert.equal("NTC", all[1].carrier)
       assert.equal(0, all[1].duration)
       assert.equal(13, meta.count)
       local page, p = assert(c:numbers { limit = 3, offset = 12 })
+      assert.equal(page.pagination, p)
       assert.equal(1, #page)
       assert.equal(13, p.count)
       local n = 0

@@ -38,15 +38,8 @@ local function check_opts(opts, is_list)
     return errors.invalid("add_numbers", "opts", "expected a table (got " .. type(opts) .. ")")
   end
   opts = opts or {}
-  for k in pairs(opts) do
-    if not OPTIONS[k] then
-      local names = {}
-      for name in pairs(OPTIONS) do names[#names + 1] = name end
-      table.sort(names)
-      return errors.invalid("add_numbers", "opts", ("unknown option %s (expected %s)"):format(
-        type(k) == "string" and k or tostring(k), table.concat(names, ", ")))
-    end
-  end
+  local known, kerr = errors.check_keys("add_numbers", opts, OPTIONS)
+  if not known then return nil, kerr end
   local concurrency = opts.concurrency or 8
   if type(concurrency) ~= "number" or not (concurrency >= 1 and concurrency <= M.MAX_CONCURRENCY)
       or concurrency ~= math.floor(concurrency) then

@@ -49,6 +49,72 @@ function M.decode(message, op)
   return make("decode", { message = message, op = op }, true)
 end
 
+-- Edits (insert, delete, change, swap two neighbours) from `a` to `b`,
+-- giving up past `limit`.
+local function distance(a, b, limit)
+  if math.abs(#a - #b) > limit then return limit + 1 end
+  local prev2, prev = {}, {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    local ca = a:byte(i)
+    for j = 1, #b do
+      local cb = b:byte(j)
+      local d = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca == cb and 0 or 1))
+      if i > 1 and j > 1 and ca == b:byte(j - 1) and a:byte(i - 1) == cb then
+        d = math.min(d, prev2[j - 2] + 1)
+      end
+      cur[j] = d
+    end
+    prev2, prev = prev, cur
+  end
+  return prev[#b]
+end
+
+--- The name of `names` that `key` is most likely a typo of, or nil.
+function M.suggest(key, names)
+  if type(key) ~= "string" then return nil end
+  local lower = key:lower()
+  local best, best_d
+  local limit = math.max(1, math.min(3, math.floor(#key / 3)))
+  for _, name in ipairs(names) do
+    local d = name:lower() == lower and 0 or distance(lower, name:lower(), limit)
+    if d <= limit and (not best_d or d < best_d) then best, best_d = name, d end
+  end
+  return best
+end
+
+--- `nil, err` for the key `key` of an options table that takes only
+-- `names` (a list): a validation error of `op` naming the key, the likely
+-- one meant, and the accepted ones. `what` is "option" by default.
+function M.unknown(op, key, names, what)
+  local sorted = {}
+  for i, name in ipairs(names) do sorted[i] = name end
+  table.sort(sorted)
+  local shown = type(key) == "string" and key or ("[" .. tostring(key) .. "]")
+  local hint = M.suggest(key, sorted)
+  local msg = ("%s: unknown %s%s (accepted: %s)"):format(shown, what or "option",
+    hint and ("; did you mean '" .. hint .. "'?") or "", #sorted > 0 and table.concat(sorted, ", ") or "none")
+  return nil, M.validation { op = op, field = shown, message = msg }
+end
+
+--- `true`, or the `unknown` error of the first key of table `t` that is
+-- not in `names` (a list, or a set `{name = true}`).
+function M.check_keys(op, t, names, what)
+  local set, list = names, names
+  if names[1] ~= nil or next(names) == nil then
+    set = {}
+    for _, name in ipairs(names) do set[name] = true end
+  else
+    list = {}
+    for name in pairs(names) do list[#list + 1] = name end
+  end
+  for k in pairs(t) do
+    if not set[k] then return M.unknown(op, k, list, what) end
+  end
+  return true
+end
+
 local TRANSPORT_KINDS = { timeout = "timeout", network = "network", decode = "decode" }
 
 --- The error of a transport's `nil, err` (a table `{kind=, message=, code=,

@@ -39,7 +39,7 @@ local tingting = {
   store = store,
   policy = call.policy,
   endpoints = core.endpoints,
-  normalize_phone = core.normalize_phone,
+  normalize_phone = numbers.normalize,
   -- Blocking sleep (seconds), for scripts that poll a running campaign.
   sleep = core.sleep,
 }
@@ -47,8 +47,13 @@ local tingting = {
 -- Transports: `tingting.transport.curl(opts)` is the default.
 -- core.curl raises on bad options (it is also the session's own, whose
 -- options are checked before); for users it is `nil, err` like the rest.
+local CURL_OPTIONS = { "timeout", "connect_timeout", "ca_file", "insecure", "user_agent", "max_body", "http2" }
 local function curl_transport(opts)
   if opts ~= nil and type(opts) ~= "table" then return errors.invalid("transport", "options", "expected a table") end
+  if opts ~= nil then
+    local known, kerr = errors.check_keys("transport", opts, CURL_OPTIONS)
+    if not known then return nil, kerr end
+  end
   local ok, t = pcall(core.curl, opts)
   if ok then return t end
   local msg = tostring(t):gsub("^tingting%.curl: ", "")
@@ -63,13 +68,25 @@ tingting.MAX_BODY = 64 * 1024 * 1024
 -- room for a million-row campaign.
 tingting.MAX_REPORT = 1024 * 1024 * 1024
 
+-- The transports that need nginx, and the names users try for them.
+local NGINX_ONLY = { ngx = "ngx", cosocket = "cosocket", nginx = "ngx" }
+
 tingting.transport = setmetatable({
   curl = curl_transport,
 }, {
   __index = function(t, name)
+    local real = NGINX_ONLY[name]
+    if real and not (type(ngx) == "table" and ngx.socket) then
+      -- outside nginx: a constructor that says why, rather than a nil to call
+      return function()
+        return nil, errors.unsupported("transport." .. name, ("tingting.transport.%s runs only inside "
+          .. "OpenResty/nginx (ngx is not available); outside nginx, leave out `transport` for the "
+          .. "default (libcurl) one"):format(real))
+      end
+    end
     -- load transports on demand, so that plain Lua never needs ngx
-    local ok, mod = pcall(require, "tingting.transport." .. name)
-    if ok then
+    local ok, mod = pcall(require, "tingting.transport." .. (real or name))
+    if ok and type(mod) == "table" then
       rawset(t, name, mod.new or mod)
       return rawget(t, name)
     end
@@ -94,8 +111,9 @@ end
 -- value or an unknown key is a `validation` error naming it (`err.field`).
 --
 -- * `base_url` ("https://app.tingting.io", or env `TINGTING_BASE_URL`): the
---   API's `scheme://host[:port]`, without a path (the library adds
---   `/api/...`). Plain http only to loopback unless `allow_insecure_http`.
+--   API's `scheme://host[:port]`, or a reverse proxy's prefix; never the
+--   API's own path (the library adds `/api/...`). Plain http only to
+--   loopback unless `allow_insecure_http`.
 -- * `api` ("legacy", or "v1" with `api_key`): the dialect.
 -- * `api_key`: a v1 static API token (implies `api = "v1"`).
 -- * `email`, `password` (always both): log in lazily, and again when the
@@ -119,6 +137,9 @@ end
 -- @treturn[2] Error a `validation` error (`op` "session") naming the option;
 -- for an unknown key it lists the accepted ones and the likely meant one
 function tingting.session(opts)
+  if opts == tingting then
+    error("tingting: tingting.session is a function, not a method: call it with '.' as in tingting.session{...}", 2)
+  end
   opts = opts or {}
   local base, err = options.check(opts)
   if not base then return nil, err end
@@ -156,6 +177,35 @@ local function state(s)
 end
 
 local function itself(s) return s end
+
+-- A list read page by page keeps the pagination of its (last) page out of
+-- the way of ipairs, pairs and JSON encoders: `list.pagination`.
+-- A listing's result: the list, its pagination out of the way of ipairs as
+-- `list.pagination`, and, when the caller asked for one page (`explicit`),
+-- the pagination as a second value too, as a paging call documents it.
+local function paged(list, pagination, explicit)
+  if list == nil then return nil, pagination end
+  if type(pagination) == "table" then
+    setmetatable(list, { __index = { pagination = pagination } })
+    if explicit then return list, pagination end
+  end
+  return list
+end
+
+-- v1 filters that ask for one page
+local function one_page(filters)
+  return type(filters) == "table" and (filters.limit ~= nil or filters.offset ~= nil)
+end
+
+-- The envelope's message of an answer whose data is the result (legacy
+-- begin, test_voice, report_summary) as the result's `server_message`.
+local function with_message(res, meta)
+  if res == nil then return nil, meta end
+  if type(res) == "table" and type(meta) == "table" and type(meta.message) == "string" then
+    res.server_message = meta.message
+  end
+  return res
+end
 
 -- A method that runs `legacy` or `modern` by the dialect of the session it
 -- is called on (`of(obj)`: the session itself, or a campaign's or number's,
@@ -302,7 +352,7 @@ function S.number(s, id) return call.call(s, "number", { id = id }) end
 -- `server_message`
 -- @treturn[2] nil
 -- @treturn[2] Error `unsupported` on v1, `auth`, or a transport kind
-function S.report_summary(s) return call.call(s, "report_summary") end
+function S.report_summary(s) return with_message(call.call(s, "report_summary")) end
 --- Hear a message in a voice. Legacy only (v1: `Campaign:test_voice`).
 -- @function Session:test_voice
 -- @tparam table args `{message=, voice_input = "np_rija"|"np_prasanna"|"np_binod"}`
@@ -310,7 +360,9 @@ function S.report_summary(s) return call.call(s, "report_summary") end
 -- message as `server_message`
 -- @treturn[2] nil
 -- @treturn[2] Error `validation`, `unsupported` on v1
-S.test_voice = by_dialect("test_voice_session", function(s, args) return call.call(s, "test_voice", args) end)
+S.test_voice = by_dialect("test_voice_session", function(s, args)
+  return with_message(call.call(s, "test_voice", args))
+end)
 --- Send a one-time code by SMS or voice. Both dialects. For codes the
 -- library makes, stores and verifies, see the module `tingting.otp`.
 -- @function Session:send_otp
@@ -370,10 +422,13 @@ S.each_campaign = by_dialect("each_campaign", nil, v1.each_campaign)
 -- @function Session:otps
 -- @tparam[opt] table filters `{limit=, offset=}`
 -- @treturn table `{{id=, phone_number=, message=, otp=, otp_options=, ...},...}`
--- with `list.pagination`
+-- with `list.pagination`; with `limit`/`offset`, also the second value
 -- @treturn[2] nil
 -- @treturn[2] Error `validation`, `unsupported` on legacy
-S.otps = by_dialect("otps", nil, v1.otps)
+S.otps = by_dialect("otps", nil, function(s, filters)
+  local list, pagination = v1.otps(s, filters)
+  return paged(list, pagination, one_page(filters))
+end)
 --- A survey's report. v1 only.
 -- @function Session:survey_report
 -- @int id the survey's id
@@ -386,22 +441,23 @@ S.survey_report = by_dialect("survey_report", nil, v1.survey_report)
 --- Campaigns. Legacy: one page (`{page = n}`), or every page following
 -- has_next. v1: every page, or with `limit`/`offset` that page; filters
 -- status, search, draft, sort_by, from_date, to_date.
--- @treturn {tingting.campaign,...}
--- @treturn table pagination (of the page, or of the last page read)
+-- @treturn {tingting.campaign,...} with `.pagination`: the page's (or the
+-- last page's) pagination
 local function legacy_campaigns(s, opts)
   if opts ~= nil and (type(opts) ~= "table" or opts.page ~= nil) then
-    return call.call(s, "campaigns", opts)
+    local list, pagination = call.call(s, "campaigns", opts)
+    return paged(list, pagination, true)
   end
   local all, page = {}, 1
   while true do
     local list, pagination = call.call(s, "campaigns", { page = page })
     if not list then
       -- an account with no campaigns may answer page 1 with 404 "Invalid page."
-      if page == 1 and pagination.kind == "not_found" then return all, { total_items = 0 } end
+      if page == 1 and pagination.kind == "not_found" then return paged(all, { total_items = 0 }) end
       return nil, pagination
     end
     for _, c in ipairs(list) do all[#all + 1] = c end
-    if not (pagination and pagination.has_next) or #list == 0 then return all, pagination end
+    if not (pagination and pagination.has_next) or #list == 0 then return paged(all, pagination) end
     page = page + 1
   end
 end
@@ -413,10 +469,15 @@ end
 -- @tparam[opt] table opts `{page = n}` (legacy) or filters (v1)
 -- @treturn {Campaign,...} the campaigns; `list.pagination` is the page's
 -- (or the last page's) pagination (legacy `has_next`, `total_items`, ...;
--- v1 `count`, `total_pages`, `next`, `previous`), out of the way of ipairs
+-- v1 `count`, `total_pages`, `next`, `previous`), out of the way of ipairs;
+-- when one page was asked for, the pagination is also the second value
+-- (`local list, pagination = s:campaigns{page = 2}`)
 -- @treturn[2] nil
 -- @treturn[2] Error `validation` (a bad filter), `not_found` (a page past the end)
-S.campaigns = by_dialect("campaigns", legacy_campaigns, v1.campaigns)
+S.campaigns = by_dialect("campaigns", legacy_campaigns, function(s, filters)
+  local list, pagination = v1.campaigns(s, filters)
+  return paged(list, pagination, one_page(filters))
+end)
 
 --- A campaign, as `Session:campaign`, `Session:campaigns` and
 -- `Session:create_campaign` return it. Its fields are read-only (assigning
@@ -535,10 +596,11 @@ local function legacy_begin(c, args)
   if type(a.message) == "string" then
     local ok, why = template.check(a.message, c.usable_tags)
     if not ok then
-      return errors.invalid("begin", "message", why)
+      why.op = "begin"
+      return nil, why
     end
   end
-  return call.call(core.session_of(c), "begin", a)
+  return with_message(call.call(core.session_of(c), "begin", a))
 end
 --- Start (or re-run) the campaign. Both dialects.
 --
@@ -562,8 +624,8 @@ end
 C.begin = by_dialect("begin", legacy_begin, v1.begin, core.session_of)
 
 --- The campaign's numbers (contacts). Both dialects. Legacy: all of them.
--- v1: every page, or with `limit`/`offset` that page (`list.pagination`, as
--- for `Session:campaigns`).
+-- v1: every page, or with `limit`/`offset` that page (`list.pagination`,
+-- and the second value, as for `Session:campaigns`).
 -- @function Campaign:numbers
 -- @tparam[opt] table filters v1: `{limit=, offset=}`
 -- @treturn {Number,...}
@@ -571,7 +633,10 @@ C.begin = by_dialect("begin", legacy_begin, v1.begin, core.session_of)
 -- @treturn[2] Error `validation`, `not_found`
 C.numbers = by_dialect("campaign_numbers", function(c)
   return call.call(core.session_of(c), "campaign_numbers", { id = c.id })
-end, v1.numbers, core.session_of)
+end, function(c, filters)
+  local list, pagination = v1.numbers(c, filters)
+  return paged(list, pagination, one_page(filters))
+end, core.session_of)
 --- An iterator over the campaign's numbers, fetching page by page. v1 only.
 -- It returns nil at the end and `nil, err` when a page cannot be read.
 -- @function Campaign:each_number
@@ -652,9 +717,8 @@ C.upload_numbers = by_dialect("upload_numbers", nil, v1.upload_numbers, core.ses
 function C.report(c, path, opts)
   if opts ~= nil and type(opts) ~= "table" then return errors.invalid("report", "opts", "expected a table") end
   opts = opts or {}
-  for k in pairs(opts) do
-    if k ~= "max_bytes" then return errors.invalid("report", tostring(k), "unknown option (expected max_bytes)") end
-  end
+  local known, kerr = errors.check_keys("report", opts, { "max_bytes" })
+  if not known then return nil, kerr end
   local max_bytes = opts.max_bytes or tingting.MAX_REPORT
   if type(max_bytes) ~= "number" or max_bytes < 1 or max_bytes ~= math.floor(max_bytes) or max_bytes > 2 ^ 53 then
     return errors.invalid("report", "max_bytes", "expected a positive whole number of bytes")
@@ -697,7 +761,69 @@ end
 -- @treturn[2] nil
 -- @treturn[2] Error `validation` (a message or tags of the wrong type)
 function C.render(c, message, tags)
-  return template.render(message, tags, { api = state(core.session_of(c)).api })
+  local out, missing = template.render(message, tags, { api = state(core.session_of(c)).api })
+  if out == nil then return nil, missing end
+  return out
+end
+
+-- Every method of the three classes, as users call them: misuse (a method
+-- called with '.' instead of ':', a closed session or object) raises at the
+-- caller's line, and success is one value, so that `local r, err = ...; if
+-- err then` reads every method right. The one exception is a listing asked
+-- for one page: `list, pagination` (never an error in second place).
+local function one(res, ...)
+  if res ~= nil then return res end
+  return nil, ...
+end
+local function listing(res, second, ...)
+  if res ~= nil and type(res) == "table" and second ~= nil and res.pagination == second then
+    return res, second
+  end
+  return one(res, second, ...)
+end
+-- the listings that take a page
+local PAGED = { campaigns = true, numbers = true, otps = true }
+
+local KINDS = {
+  { methods = S, var = "s", class = "tingting.session" },
+  { methods = C, var = "c", class = "tingting.campaign" },
+  { methods = N, var = "n", class = "tingting.number" },
+}
+-- methods that work on a closed session or object
+local WHEN_CLOSED = { close = true, fields = true }
+
+local function check_self(kind, name, obj)
+  local mt = type(obj) == "userdata" and getmetatable(obj)
+  if not (type(mt) == "table" and rawget(mt, "methods") == kind.methods) then
+    local got = type(obj) == "userdata" and tostring(obj):match("^[%w_.]+") or type(obj)
+    return ("tingting: %s:%s() needs a %s before the arguments (got %s): call it with ':' as in %s:%s(...)")
+      :format(kind.var, name, kind.class, got, kind.var, name)
+  end
+  if WHEN_CLOSED[name] then return nil end
+  local s = obj
+  if kind.methods ~= S then
+    local ok, session = pcall(core.session_of, obj)
+    if not ok then return ("%s: the object is closed (%s:%s())"):format(kind.class, kind.var, name) end
+    s = session
+  end
+  if s.closed then return ("tingting: session is closed (%s:%s())"):format(kind.var, name) end
+end
+
+local function public(kind, name, f)
+  local finish = PAGED[name] and listing or one
+  return function(obj, ...)
+    local misuse = check_self(kind, name, obj)
+    if misuse then error(misuse, 2) end
+    return finish(f(obj, ...))
+  end
+end
+
+for _, kind in ipairs(KINDS) do
+  local names = {}
+  for name, f in pairs(kind.methods) do
+    if type(f) == "function" then names[#names + 1] = name end
+  end
+  for _, name in ipairs(names) do kind.methods[name] = public(kind, name, kind.methods[name]) end
 end
 
 return tingting

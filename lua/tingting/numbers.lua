@@ -154,11 +154,8 @@ function M.each_csv(path, opts)
   opts = opts or {}
   if type(path) ~= "string" or path == "" or path:find("%z") then return csv_error("path: expected a file path") end
   if type(opts) ~= "table" then return csv_error("opts: expected a table") end
-  for k in pairs(opts) do
-    if k ~= "number_column" then
-      return csv_error(("opts: unknown option %s (expected number_column)"):format(tostring(k)))
-    end
-  end
+  local known, kerr = errors.check_keys("read_csv", opts, { "number_column" })
+  if not known then return nil, kerr end
   local column = opts.number_column or "number"
   if type(column) ~= "string" then return csv_error("number_column: expected a string") end
   local f, oerr = io.open(path, "rb")

@@ -22,8 +22,8 @@ local function verror(field, message) return errors.invalid("session", field, me
 
 local LOOPBACK = { localhost = true, ["[::1]"] = true }
 
---- Check a base URL: http(s) only, no credentials, query or fragment, and
--- plain http only to loopback unless allowed. Returns the URL without a
+--- Check a base URL: http(s) only, no credentials, API path, query or
+-- fragment, and plain http only to loopback unless allowed. Returns the URL without a
 -- trailing slash.
 local function check_base_url(url, allow_http)
   if #url > 2048 or url:find("[%c%s]") then
@@ -41,6 +41,14 @@ local function check_base_url(url, allow_http)
   if host == "" then return verror("base_url", "has no host") end
   local port = authority:sub(#host + 1)
   if port ~= "" and not port:match("^:%d+$") then return verror("base_url", "has a malformed port") end
+  -- the library adds /api/... (or /api/v1/...) itself: a path holding an
+  -- `api` segment is the API's own, copied from its docs, and would double
+  -- it. Any other path is a prefix (the API behind a reverse proxy).
+  local path = rest:sub(#authority + 1):gsub("/+$", "")
+  if (path .. "/"):lower():find("/api/", 1, true) then
+    return verror("base_url", ("must be scheme://host[:port] (or a proxy's prefix) without the API's path; got '%s' "
+      .. "(the library adds /api/...): use '%s://%s'"):format(path:sub(1, 64), scheme, authority))
+  end
   host = host:lower()
   if scheme == "http" and not allow_http and not LOOPBACK[host] and not host:match("^127%.%d+%.%d+%.%d+$") then
     return verror("base_url", "plain http is only allowed to loopback; use https, or allow_insecure_http = true")
@@ -91,9 +99,10 @@ end
 -- @treturn tingting.error the option at fault
 function M.check(opts)
   if type(opts) ~= "table" then return verror("options", "expected a table") end
+  local known, kerr = errors.check_keys("session", opts, OPTIONS)
+  if not known then return nil, kerr end
   for k, v in pairs(opts) do
     local want = OPTIONS[k]
-    if not want then return verror(tostring(k), "unknown option") end
     if want ~= "any" and type(v) ~= want then
       return verror(k, ("expected a %s (got %s)"):format(want, type(v)))
     end

@@ -73,12 +73,10 @@ end
 -- @treturn tingting.error a validation error naming the option
 function M.new(opts)
   if type(opts) ~= "table" then return verror("options", "expected a table") end
-  for k in pairs(opts) do
-    if DEFAULTS[k] == nil and k ~= "session" and k ~= "store" and k ~= "secret" and k ~= "company_name"
-        and k ~= "voice_input" then
-      return verror(tostring(k), "unknown option")
-    end
-  end
+  local accepted = { session = true, store = true, secret = true, company_name = true, voice_input = true }
+  for k in pairs(DEFAULTS) do accepted[k] = true end
+  local known, kerr = errors.check_keys("otp", opts, accepted)
+  if not known then return nil, kerr end
   local s = opts.session
   if type(s) ~= "userdata" or getmetatable(s) ~= debug.getregistry()["tingting.session"] then
     return verror("session", "expected a tingting.session")

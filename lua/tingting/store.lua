@@ -246,6 +246,10 @@ function M.shared_dict(dict, opts)
   if opts ~= nil and type(opts) ~= "table" then
     return errors.invalid("store.shared_dict", "opts", "expected a table")
   end
+  if opts ~= nil then
+    local known, kerr = errors.check_keys("store.shared_dict", opts, { "prefix" })
+    if not known then return nil, kerr end
+  end
   local prefix = (opts and opts.prefix) or "tingting:"
   if type(prefix) ~= "string" then return errors.invalid("store.shared_dict", "prefix", "expected a string") end
   return setmetatable({ dict = dict, prefix = prefix }, Dict)

@@ -8,12 +8,17 @@ local M = {}
 -- Hostile input is a validation error, not a raise (docs/design.md): the
 -- error of the arguments, if any. `msg` must be a string; `v`, the optional
 -- argument `field`, a table (`what` says of what).
-local function bad_input(msg, field, v, what)
+local function bad_input(msg, field, v, what, opts)
   local name, why
   if type(msg) ~= "string" then
     name, why = "message", "expected a string (got " .. type(msg) .. ")"
   elseif v ~= nil and type(v) ~= "table" then
     name, why = field, ("expected %s (got %s)"):format(what, type(v))
+  elseif opts ~= nil and type(opts) ~= "table" then
+    name, why = "opts", "expected a table such as {api = \"v1\"} (got " .. type(opts) .. ")"
+  elseif opts ~= nil then
+    local _, err = errors.check_keys(nil, opts, { "api" })
+    return err
   else
     return nil
   end
@@ -47,13 +52,41 @@ local function v1_opts(opts)
   return type(opts) == "table" and opts.api == "v1"
 end
 
---- Check that every placeholder of `msg` is a usable tag (or `{otp}`).
--- `opts.api = "v1"`: `{name}` and `{tags_name}` are the same variable.
+-- The first brace without its partner: a `{` with no `}` before the next
+-- `{` or the end, or a `}` with no `{` before it. A placeholder cut short
+-- would otherwise go out as literal text.
+local function unbalanced(msg)
+  local open
+  for i = 1, #msg do
+    local b = msg:byte(i)
+    if b == 123 then -- {
+      if open then break end
+      open = i
+    elseif b == 125 then -- }
+      if not open then
+        return ("unbalanced '}' at byte %d (no '{' before it): %q"):format(i, msg:sub(math.max(1, i - 20), i))
+      end
+      open = nil
+    end
+  end
+  if open then
+    local stop = msg:find("[{%s]", open + 1) or (#msg + 1)
+    return ("unbalanced '{' at byte %d (no '}' closes it): %q"):format(open,
+      msg:sub(open, math.min(stop - 1, open + 30)))
+  end
+end
+
+--- Check that every placeholder of `msg` is a usable tag (or `{otp}`), and
+-- that its braces pair up. `opts.api = "v1"`: `{name}` and `{tags_name}`
+-- are the same variable.
 -- @treturn true|nil
--- @treturn string an error naming each unknown tag and the usable ones
+-- @treturn tingting.error a validation error (field "message") naming each
+-- unknown tag and the usable ones, or the brace without its partner
 function M.check(msg, usable_tags, opts)
-  local err = bad_input(msg, "usable_tags", usable_tags, "a list of tag names")
+  local err = bad_input(msg, "usable_tags", usable_tags, "a list of tag names", opts)
   if err then return nil, err end
+  local brace = unbalanced(msg)
+  if brace then return errors.invalid(nil, "message", brace) end
   local v1 = v1_opts(opts)
   local usable = {}
   for _, t in ipairs(usable_tags or {}) do
@@ -67,8 +100,8 @@ function M.check(msg, usable_tags, opts)
   end
   if #unknown == 0 then return true end
   local list = #(usable_tags or {}) > 0 and table.concat(usable_tags, ", ") or "none"
-  return nil, ("unknown tag%s %s (usable tags: %s)"):format(#unknown > 1 and "s" or "",
-    table.concat(unknown, ", "), list)
+  return errors.invalid(nil, "message", ("unknown tag%s %s (usable tags: %s)"):format(#unknown > 1 and "s" or "",
+    table.concat(unknown, ", "), list))
 end
 
 --- Fill placeholders from `values`; a missing value leaves its placeholder.
@@ -76,7 +109,7 @@ end
 -- @treturn string the rendered message
 -- @treturn {string,...} the names that had no value
 function M.render(msg, values, opts)
-  local err = bad_input(msg, "values", values, "a table of tag values")
+  local err = bad_input(msg, "values", values, "a table of tag values", opts)
   if err then return nil, err end
   values = values or {}
   local v1 = v1_opts(opts)

@@ -246,7 +246,8 @@ function M.upload_numbers(c, source)
     function(path) return call.call(s, "upload_numbers", { id = c.id, bulk_file = path }) end)
 end
 
---- s:generate_api_token() -> token, answer. Needs a login session (#3).
+--- s:generate_api_token() -> token (the public method; here also the whole
+-- answer, second). Needs a login session (#3).
 function M.generate_api_token(s)
   local st = core.state(s)
   if st.api_key and not (st.email or st.access_token or st.refresh_token) then

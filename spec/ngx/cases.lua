@@ -75,6 +75,7 @@ function cases.ops(args)
   r.all = #must(s:campaigns())
   local page, pagination = s:campaigns { page = 1 }
   r.page1, r.pagination = #must(page, pagination), pagination
+  assert(page.pagination == pagination, "a page's pagination is its second value and the list's field")
   r.details = must(s:campaign(c.id)):fields()
   r.updated = must(c:update { description = "नमस्कार from nginx" }).description
 

@@ -44,8 +44,8 @@ local function list(ctx)
   local s = ctx:session()
   local page
   if ctx.opts.page then page = ctx:id(ctx.opts.page, "--page") end
-  local items, pagination = s:campaigns(page and { page = page } or nil)
-  ctx:check(items, pagination)
+  local items = ctx:check(s:campaigns(page and { page = page } or nil))
+  local pagination = items.pagination
   local all = {}
   for i, c in ipairs(items) do all[i] = fields(c) end
   if ctx.as_json then return ctx:json(output.array(all)) end

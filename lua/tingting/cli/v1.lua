@@ -154,9 +154,9 @@ local function token_show(ctx)
 end
 
 local function token_generate(ctx)
-  local token, res = ctx:check(ctx:session():generate_api_token())
+  local token = ctx:check(ctx:session():generate_api_token())
   if ctx.as_json then
-    ctx:json { token = token, created_at = type(res) == "table" and res.created_at or nil }
+    ctx:json { token = token }
   else
     ctx.out:write(token, "\n")
   end

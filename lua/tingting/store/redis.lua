@@ -459,9 +459,10 @@ end
 function M.new(opts)
   if opts ~= nil and type(opts) ~= "table" then return invalid("options", "expected a table") end
   opts = opts or {}
-  for k in pairs(opts) do
-    if DEFAULTS[k] == nil and k ~= "password" then return invalid(tostring(k), "unknown option") end
-  end
+  local accepted = { password = true }
+  for k in pairs(DEFAULTS) do accepted[k] = true end
+  local known, kerr = errors.check_keys("store.redis", opts, accepted)
+  if not known then return nil, kerr end
   local o = {}
   for k, v in pairs(DEFAULTS) do
     if opts[k] == nil then o[k] = v else o[k] = opts[k] end

@@ -43,6 +43,11 @@
 -- then has `timeout` for sending and the whole answer, however slowly it
 -- drips: every read waits at most for what is left of that.
 -- @module tingting.transport.cosocket
+if type(ngx) ~= "table" or not ngx.socket then
+  -- level 3: the line that required it (level 2 is require itself)
+  error("tingting.transport.cosocket runs only inside OpenResty/nginx (ngx is not available); "
+    .. "outside nginx, leave out `transport` for the default (libcurl) one", 3)
+end
 local core = require "tingting.core"
 local ngx = ngx
 local threads = require "tingting.transport.threads"
@@ -83,9 +88,8 @@ end
 function _M.new(opts)
   if opts ~= nil and type(opts) ~= "table" then return invalid("options", "expected a table") end
   opts = opts or {}
-  for k in pairs(opts) do
-    if not OPTIONS[k] then return invalid(tostring(k), "unknown option") end
-  end
+  local known, kerr = require("tingting.errors").check_keys("transport.cosocket", opts, OPTIONS)
+  if not known then return nil, kerr end
   local pool_size = opts.pool_size or 32
   if type(pool_size) ~= "number" or pool_size ~= floor(pool_size) or pool_size < 1 or pool_size > 65535 then
     return invalid("pool_size", "expected an integer from 1 to 65535")

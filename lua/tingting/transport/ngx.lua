@@ -42,6 +42,11 @@
 -- subrequests); elsewhere (timers, init_worker) the transport fails with a
 -- clear error before sending anything.
 -- @module tingting.transport.ngx
+if type(ngx) ~= "table" or not ngx.location then
+  -- level 3: the line that required it (level 2 is require itself)
+  error("tingting.transport.ngx runs only inside OpenResty/nginx (ngx is not available); "
+    .. "outside nginx, leave out `transport` for the default (libcurl) one", 3)
+end
 local core = require "tingting.core"
 local errors = require "tingting.errors"
 local ngx = ngx
@@ -79,9 +84,8 @@ end
 function _M.new(opts)
   if opts ~= nil and type(opts) ~= "table" then return invalid("options", "expected a table") end
   opts = opts or {}
-  for k in pairs(opts) do
-    if k ~= "location" and k ~= "max_body" and k ~= "user_agent" then return invalid(tostring(k), "unknown option") end
-  end
+  local known, kerr = errors.check_keys("transport.ngx", opts, { "location", "max_body", "user_agent" })
+  if not known then return nil, kerr end
   local location = opts.location or "/_tingting"
   if type(location) ~= "string" or not location:match("^/[%w%-%._~/]*$") then
     return invalid("location", "expected a path such as \"/_tingting\"")
