@@ -65,11 +65,12 @@ local function list(ctx)
   end
 end
 
--- A bad number file is the command line's mistake (exit 2): its path once
--- (the library's text may hold it already), then why.
+-- A bad number file is the command line's mistake (exit 2): the option,
+-- the path once (the library's text may hold it already), then why.
 local function file_error(path, message, option)
   message = message:gsub("^path: ", "")
   if not message:find(path, 1, true) then message = path .. ": " .. message end
+  if option:sub(1, 2) == "--" then message = option .. ": " .. message end
   exit.fail(EXIT.usage, message, { option = option })
 end
 
@@ -135,9 +136,6 @@ end
 local function begin(ctx)
   local o = ctx.opts
   if o.message and o.audio then ctx:usage("give --message or --audio, not both") end
-  if ctx:session().api ~= "v1" and not (o.message or o.audio or o.status or o.priority) then
-    ctx:usage("give --message or --audio (or --status or --priority to re-run)", "--message")
-  end
   local individual
   if o.individual then
     individual = {}
@@ -145,6 +143,9 @@ local function begin(ctx)
   end
   local factor = o["length-factor"]
   if factor ~= nil then factor = tonumber(factor) or factor end
+  if ctx:session().api ~= "v1" and not (o.message or o.audio or o.status or o.priority) then
+    ctx:usage("give --message or --audio (or --status or --priority to re-run)", "--message")
+  end
   local c = campaign(ctx)
   local data = ctx:check(c:begin {
     message = o.message, aud_file = o.audio, voice_input = o.voice, schedule_date = o.schedule,
