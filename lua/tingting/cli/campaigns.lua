@@ -402,7 +402,8 @@ function M.register(sub)
         summary = "add the numbers of a CSV file to a campaign, each exactly once",
         usage = "tingting campaigns add ID FILE.csv [--concurrency N] [--no-skip-existing]",
         help = "FILE.csv has a header row with a `number` column; other columns are tags (tags_name ...).\n"
-          .. "Invalid numbers are reported and never sent; numbers already in the campaign are skipped.\n"
+          .. "Invalid numbers are reported and never sent (rows with the same reason on one line, with a\n"
+          .. "count and the first line numbers; --json lists each); numbers already in the campaign are skipped.\n"
           .. "Exits 5 when some numbers were invalid or failed (the report lists them).",
         args = { "ID", "FILE.csv" },
         options = {

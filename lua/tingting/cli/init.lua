@@ -103,6 +103,8 @@ exit codes:
   3  authentication failure, or not logged in
   4  not found (campaign, number, page)
   5  partial success (`campaigns add` with invalid or failed numbers)
+errors are one line on stderr; with --json, {"error": {"kind", "message", "field", "option"}}
+on stdout (same exit code)
 ]]
 
 local function option_lines(options)
