@@ -145,6 +145,7 @@ describe("tingting command: safety", function()
       write(dir .. "/noheader.csv", "phone,tags_name\n9841000001,a\n")
       write(dir .. "/text.xlsx", "number\n9841000001\n")
       write(dir .. "/numbers.txt", "number\n9841000001\n")
+      write(dir .. "/broken.csv", "number\n9841000001\n\"12\n")
       os.execute("mkdir -p " .. cli.q(dir .. "/folder.csv"))
       return {
         { dir .. "/missing.csv", "No such file" }, { dir .. "/folder.csv", "directory" },
@@ -153,6 +154,7 @@ describe("tingting command: safety", function()
         { dir .. "/missing.xlsx", "No such file" }, { dir .. "/empty.xlsx", "empty" },
         { dir .. "/text.xlsx", "xlsx" }, { dir .. "/numbers.txt", ".csv or .xlsx" },
         { dir .. "/missing.csv", "No such file" }, { dir .. "/noheader.csv", "number" },
+        { dir .. "/broken.csv", "line 3" },
       }
     end
 
@@ -169,7 +171,7 @@ describe("tingting command: safety", function()
         end
       end)
 
-    it("campaigns create --file: missing, empty, not a CSV or an .xlsx exits 2, the path named once, nothing sent",
+    it("campaigns create --file: missing, empty, malformed, not a CSV or an .xlsx exits 2, the path once, nothing sent",
       function()
         local _, create_cases = bad_files()
         emu.clear_requests()

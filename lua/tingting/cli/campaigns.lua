@@ -108,10 +108,13 @@ local function create(ctx)
     if not rows then file_error(file, rerr.message, "--file") end
     file = rows
   end
-  local c = ctx:check(ctx:session():create_campaign {
+  local c, err = ctx:session():create_campaign {
     name = o.name, services = o.services and o.services:upper(), description = o.description,
     individual_number = o.number, send_to_number_file = file,
-  })
+  }
+  -- a CSV fault found while streaming it is the file's, as one found upfront
+  if not c and type(err) == "table" and err.op == "read_csv" then file_error(o.file, err.message, "--file") end
+  ctx:check(c, err)
   show_campaign(ctx, c, "created")
 end
 

@@ -66,7 +66,8 @@ local function login(ctx)
     fail(EXIT.failure, "logged in, but could not save the session to " .. paths.session)
   end
   local wok, werr = config.save(paths, { base_url = s.base_url, email = email, api = api })
-  if not wok then fail(EXIT.failure, "could not write " .. paths.config .. ": " .. tostring(werr)) end
+  -- werr names the file already
+  if not wok then fail(EXIT.failure, "logged in, but could not save the login: " .. tostring(werr)) end
   if ctx.as_json then
     ctx:json { logged_in = true, email = email, base_url = s.base_url, api = api, session_file = paths.session }
   else
