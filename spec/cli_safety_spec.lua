@@ -186,6 +186,20 @@ describe("tingting command: safety", function()
       end)
   end)
 
+  describe("a number file the server cannot read", function()
+    before_each(login)
+
+    it("exits 2 (bad input) naming --file, like one refused upfront", function()
+      local path = cli.home .. "/zip.xlsx"
+      write(path, "PK\3\4 but not a workbook")
+      local out, err, code = tt { "campaigns", "create", "--name", "z", "--services", "SMS", "--file", path }
+      assert.equal(2, code, err)
+      assert.equal("", out)
+      assert.truthy(err:find("--file: ", 1, true), err)
+      assert.falsy(err:find("send_to_number_file", 1, true), err)
+    end)
+  end)
+
   describe("campaigns add with thousands of bad rows", function()
     before_each(login)
 

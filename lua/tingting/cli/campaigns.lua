@@ -356,7 +356,7 @@ function M.register(sub)
           { name = "services", value = "PHONE|SMS", help = "voice calls (PHONE) or SMS" },
           { name = "number", value = "N", list = true, field = "individual_number",
             help = "a recipient (repeat, or comma-separated)" },
-          { name = "file", value = "FILE", field = "send_to_number_file",
+          { name = "file", value = "FILE", field = "send_to_number_file", input_file = true,
             help = "recipients from a .xlsx file, or a .csv file (sent as .xlsx)" },
           { name = "description", value = "TEXT", help = "a description" },
         },
@@ -386,7 +386,8 @@ function M.register(sub)
         args = { "ID" },
         options = {
           { name = "message", short = "m", value = "M", help = "the text to speak or send" },
-          { name = "audio", value = "FILE", field = "aud_file", help = "an audio file to play instead of a message" },
+          { name = "audio", value = "FILE", field = "aud_file", input_file = true,
+            help = "an audio file to play instead of a message" },
           { name = "voice", value = "V", field = "voice_input", help = "np_rija, np_prasanna or np_binod" },
           { name = "schedule", value = "YYYY-MM-DDTHH:MM", field = "schedule_date", help = "start later (Nepal time)" },
           { name = "length-factor", value = "X", help = "speech speed factor (e.g. 1.4)" },

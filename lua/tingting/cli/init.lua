@@ -22,8 +22,10 @@ local NOT_LOGGED_IN_V1 = "not logged in: run `tingting --api v1 login`, set TING
   .. "or set TINGTING_API_KEY"
 
 -- `field`: the library's name for what the option sets, so that an error
--- naming that field names the option; `env`: the variable that stands in
--- for the option when it is not given.
+-- naming that field names the option (a command's options default to their
+-- name with `_` for `-`); `env`: the variable that stands in for the option
+-- when it is not given; `input_file`: the value is a file the user gives, so
+-- the server refusing it (400) is bad input, exit 2.
 M.GLOBAL_OPTIONS = {
   { name = "base-url", value = "URL", field = "base_url", env = "TINGTING_BASE_URL",
     help = "API base URL (env TINGTING_BASE_URL; default: the one logged in to, "
@@ -53,12 +55,11 @@ end
 -- positional arguments' `arg_fields`, and the global options'. Built from
 -- the option definitions themselves, so that the two cannot drift apart.
 function M.field_options(node)
-  local map = {}
+  local map, files = {}, {}
   local function add(o, field)
-    if type(field) == "table" then
-      for _, f in ipairs(field) do map[f] = "--" .. o.name end
-    elseif field then
-      map[field] = "--" .. o.name
+    for _, f in ipairs(type(field) == "table" and field or { field }) do
+      map[f] = "--" .. o.name
+      if o.input_file then files[f] = true end
     end
   end
   for _, o in ipairs(M.GLOBAL_OPTIONS) do add(o, o.field) end
@@ -66,7 +67,7 @@ function M.field_options(node)
     if o.field == nil then add(o, (o.name:gsub("-", "_"))) else add(o, o.field) end
   end
   for field, name in pairs(node.arg_fields or {}) do map[field] = name end
-  return map
+  return map, files
 end
 
 -- The command tree -------------------------------------------------------------
@@ -230,7 +231,14 @@ function Ctx:check(v, err)
     if type(err) == "table" and err.kind == "auth" and self.stored_login and not self.env_login then
       msg = msg .. " (run `tingting login`)"
     end
-    fail(exit.exit_code(err), msg, info)
+    local code = exit.exit_code(err)
+    -- the server refusing a file the user gave (not an .xlsx after all) is
+    -- bad input, as a missing one is
+    if type(err) == "table" and err.kind == "api" and err.status == 400 and type(err.field) == "string"
+      and self.file_fields[err.field] then
+      code = EXIT.usage
+    end
+    fail(code, msg, info)
   end
   return v
 end
@@ -424,8 +432,9 @@ local function run(argv)
   local ctx = setmetatable({
     opts = parsed.options, args = parsed.args, path = parsed.path,
     as_json = parsed.options.json == true, out = io.stdout, err = io.stderr,
-    fields = M.field_options(parsed.node),
   }, Ctx)
+  -- library field -> option, and the fields that are files the user gave
+  ctx.fields, ctx.file_fields = M.field_options(parsed.node)
   M._ctx = ctx
   return parsed.node.run(ctx) or EXIT.ok
 end
