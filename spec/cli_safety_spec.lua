@@ -217,9 +217,9 @@ describe("tingting command: safety", function()
       assert.equal(4, #list, out)
       assert.equal("campaign " .. c.id .. ": added 0, skipped 0, invalid 3002, failed 0", list[1])
       assert.equal("invalid:", list[2])
-      assert.equal("  3000 rows invalid: number: too few digits (at least 7) (lines 2, 3, 4, 5, 6 and 2995 more)",
+      assert.equal("  3000 rows failed: number: too few digits (at least 7) (lines 2, 3, 4, 5, 6 and 2995 more)",
         list[3])
-      assert.truthy(list[4]:find("^  2 rows invalid: number: only digits.* %(lines 3002, 3003%)$"), list[4])
+      assert.truthy(list[4]:find("^  2 rows failed: number: only digits.* %(lines 3002, 3003%)$"), list[4])
       out, err, code = tt { "campaigns", "add", tostring(c.id), path, "--json" }
       assert.equal(5, code, err)
       local doc = decode(out)

@@ -422,7 +422,7 @@ describe("tingting command", function()
       assert.equal(5, code, err)
       assert.truthy(out:find("added 195, skipped 1, invalid 5, failed 0", 1, true), out)
       -- the short ones share a reason: one line, with their line numbers
-      assert.truthy(out:find("3 rows invalid: number: too few digits (at least 7) (lines 197, 199, 201)\n", 1, true),
+      assert.truthy(out:find("3 rows failed: number: too few digits (at least 7) (lines 197, 199, 201)\n", 1, true),
         out)
       assert.truthy(out:find("line 198: abc: ", 1, true), out)
       -- progress: one line per 10 %, no carriage returns when stderr is not a terminal

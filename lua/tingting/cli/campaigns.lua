@@ -212,8 +212,9 @@ local function group_rows(entries, reason_of)
 end
 
 -- One line per reason: a single row as `line 7: 12: reason`, more as
--- `1200 rows invalid: reason (lines 2, 3, 5, 8, 13 and 1195 more)`.
-local function write_groups(ctx, groups, verb, one, where, what)
+-- `1200 rows failed: reason (lines 2, 3, 5, 8, 13 and 1195 more)` (under
+-- the heading that says whether they were invalid or refused).
+local function write_groups(ctx, groups, one, where, what)
   for _, g in ipairs(groups) do
     if g.count == 1 then
       ctx.out:write("  ", one(g.first[1]), "\n")
@@ -221,7 +222,7 @@ local function write_groups(ctx, groups, verb, one, where, what)
       local shown = {}
       for i, e in ipairs(g.first) do shown[i] = where(e) end
       local more = g.count > #shown and (" and " .. (g.count - #shown) .. " more") or ""
-      ctx.out:write(("  %d rows %s: %s (%s %s%s)\n"):format(g.count, verb, g.reason, what,
+      ctx.out:write(("  %d rows failed: %s (%s %s%s)\n"):format(g.count, g.reason, what,
         table.concat(shown, ", "), more))
     end
   end
@@ -269,14 +270,14 @@ local function add(ctx)
       output.text(c.id), report.added, report.skipped, #invalid, #failed))
     if #invalid > 0 then
       ctx.out:write("invalid:\n")
-      write_groups(ctx, group_rows(invalid, function(e) return e.reason end), "invalid", function(e)
+      write_groups(ctx, group_rows(invalid, function(e) return e.reason end), function(e)
         return (e.line and ("line " .. e.line .. ": ") or "") .. (e.input ~= "" and (e.input .. ": ") or "")
           .. output.text(e.reason)
       end, function(e) return e.line and tostring(e.line) or ("\"" .. e.input .. "\"") end, "lines")
     end
     if #failed > 0 then
       ctx.out:write("failed:\n")
-      write_groups(ctx, group_rows(failed, function(e) return e.error end), "failed", function(e)
+      write_groups(ctx, group_rows(failed, function(e) return e.error end), function(e)
         return output.text(e.number) .. ": " .. output.text(e.error)
       end, function(e) return output.text(e.number) end, "numbers")
     end
