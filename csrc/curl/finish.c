@@ -149,7 +149,7 @@ static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
 /* Moves a finished 2xx download into place; a 2xx with no body still
  * leaves an (empty) file, as the caller asked for one. */
 static CURLcode finish_sink(tt_xfer *x) {
-  FILE *f = x->file != NULL ? x->file : fopen(x->part, "wb");
+  FILE *f = x->file != NULL ? x->file : tt_open_part(x->part);
   x->file = NULL;
   if (f == NULL) {
     x->fail = "cannot open the sink file";

@@ -103,6 +103,7 @@ int tt_req_field(lua_State *L, int idx, const char *k);
 
 /* xfer.c */
 CURLcode tt_xfer_init(tt_xfer *x, const tt_opts *o);
+FILE *tt_open_part(const char *part); /* a download's .part file, 0600, never through a link */
 void tt_xfer_free(tt_xfer *x);
 void tt_xfer_clear(tt_xfer *x);
 /* copy_body: keep a copy of the body, for when Lua code runs (and may drop

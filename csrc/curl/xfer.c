@@ -75,6 +75,26 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   return len;
 }
 
+/* The .part file of a download: reports hold phone numbers, so the file is
+ * the user's alone (0600), and it is created anew: a stale one (ours, from a
+ * crash) goes first, and a link planted at the name after that makes O_EXCL
+ * fail instead of writing through it. NULL with errno on failure. */
+FILE *tt_open_part(const char *part) {
+  FILE *f;
+  int fd;
+  unlink(part);
+  fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return NULL;
+  if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "wb")) == NULL) {
+    int e = errno;
+    close(fd);
+    unlink(part);
+    errno = e;
+    return NULL;
+  }
+  return f;
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *ud) {
   tt_xfer *x = ud;
   size_t len = size * n;
@@ -85,14 +105,10 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
     x->decided = 1;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     if (x->part != NULL && status >= 200 && status < 300) {
-      /* reports hold phone numbers: the file is the user's alone, and a
-       * link planted at the .part name is not followed */
-      int fd = open(x->part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd >= 0 && fchmod(fd, 0600) == 0) x->file = fdopen(fd, "wb");
+      x->file = tt_open_part(x->part);
       if (x->file == NULL) {
         x->fail = "cannot open the sink file";
         x->fail_errno = errno;
-        if (fd >= 0) close(fd);
         return 0;
       }
     }

@@ -26,17 +26,51 @@ local now = clock.now
 local File = {}
 File.__index = File
 
-function File:load()
-  local f = io.open(self.path, "rb")
+-- The library's default, which a token file written before files named
+-- their base URL is taken to belong to: such a file cannot say where its
+-- tokens came from, and the one place they may safely go is the default.
+local DEFAULT_BASE_URL = "https://app.tingting.io"
+
+local function same_url(a, b)
+  return a:gsub("/+$", "") == b:gsub("/+$", "")
+end
+
+local function read_doc(path)
+  local f = io.open(path, "rb")
   if not f then return nil end
   local doc = cjson.decode(f:read("*a") or "")
   f:close()
   if type(doc) ~= "table" or type(doc.access) ~= "string" then return nil end
+  return doc
+end
+
+--- Where the stored tokens belong: `{base_url =, api =}` (a file without
+-- them: the default base URL and the legacy API), or nil when none are
+-- stored.
+function File:owner()
+  local doc = read_doc(self.path)
+  if not doc then return nil end
+  return { base_url = type(doc.base_url) == "string" and doc.base_url or DEFAULT_BASE_URL,
+    api = (doc.api == "v1" or doc.api == "legacy") and doc.api or "legacy" }
+end
+
+--- The stored tokens; a store bound to a base URL (or an API dialect)
+-- answers nothing for tokens that belong to another, so they are never
+-- sent there.
+function File:load()
+  local doc = read_doc(self.path)
+  if not doc then return nil end
+  if self.base_url or self.api then
+    local owner = self:owner()
+    if self.base_url and not same_url(owner.base_url, self.base_url) then return nil end
+    if self.api and owner.api ~= self.api then return nil end
+  end
   return doc.access, type(doc.refresh) == "string" and doc.refresh or nil
 end
 
 function File:save(access, refresh)
-  local ok, err = core.write_private(self.path, cjson.encode { access = access, refresh = refresh })
+  local ok, err = core.write_private(self.path, cjson.encode { access = access, refresh = refresh,
+    base_url = self.base_url, api = self.api })
   if not ok then error("tingting.store.file: " .. err, 0) end
 end
 
@@ -47,18 +81,38 @@ end
 
 function File:__tostring() return "tingting.store.file(" .. self.path .. ")" end
 
---- Tokens in a JSON file, mode 0600, replaced atomically on every change.
+--- Tokens in a JSON file, mode 0600, replaced atomically on every change
+-- (never written through a link planted at its temporary name).
+-- `opts.base_url` (and `opts.api`, "legacy" or "v1") binds the file: they
+-- are written with the tokens, and tokens written for another base URL or
+-- dialect are not loaded (a file without them belongs to the default base
+-- URL and the legacy API).
 -- @string path
-function M.file(path)
+-- @tparam[opt] table opts `{base_url =, api =}`
+function M.file(path, opts)
   if type(path) ~= "string" or path == "" or path:find("[%z\r\n]") then
     return errors.invalid("store.file", "path", "expected a file path")
+  end
+  if opts ~= nil and type(opts) ~= "table" then return errors.invalid("store.file", "opts", "expected a table") end
+  opts = opts or {}
+  for k in pairs(opts) do
+    if k ~= "base_url" and k ~= "api" then
+      return errors.invalid("store.file", tostring(k), "unknown option (expected base_url or api)")
+    end
+  end
+  if opts.base_url ~= nil and (type(opts.base_url) ~= "string" or opts.base_url == "") then
+    return errors.invalid("store.file", "base_url", "expected a URL string")
+  end
+  if opts.api ~= nil and opts.api ~= "legacy" and opts.api ~= "v1" then
+    return errors.invalid("store.file", "api", "expected legacy or v1")
   end
   local dir = io.open(path .. "/.", "r")
   if dir then
     dir:close()
     return errors.invalid("store.file", "path", "is a directory: " .. path)
   end
-  return setmetatable({ path = path }, File)
+  local base = opts.base_url and (opts.base_url:gsub("/+$", ""))
+  return setmetatable({ path = path, base_url = base, api = opts.api }, File)
 end
 
 -- Memory ------------------------------------------------------------------

@@ -65,21 +65,56 @@ local function list(ctx)
   end
 end
 
+-- A bad number file is the command line's mistake (exit 2): the option,
+-- the path once (the library's text may hold it already), then why.
+local function file_error(path, message, option)
+  message = message:gsub("^path: ", "")
+  if not message:find(path, 1, true) then message = path .. ": " .. message end
+  if option:sub(1, 2) == "--" then message = option .. ": " .. message end
+  exit.fail(EXIT.usage, message, { option = option })
+end
+
+-- The number file of `campaigns create --file`, checked before anything is
+-- sent: there, readable, not empty, and a CSV or an .xlsx (a zip archive).
+local function check_number_file(path)
+  local kind = path:lower():match("%.(%w+)$")
+  if kind ~= "csv" and kind ~= "xlsx" then
+    file_error(path, "expected a .csv or .xlsx file", "--file")
+  end
+  local f, oerr = io.open(path, "rb")
+  if not f then
+    local why = tostring(oerr)
+    if why:sub(1, #path + 2) == path .. ": " then why = why:sub(#path + 3) end
+    file_error(path, "cannot open: " .. why, "--file")
+  end
+  local head, rerr = f:read(4)
+  f:close()
+  if head == nil and rerr then file_error(path, "cannot read: " .. tostring(rerr), "--file") end
+  if head == nil then file_error(path, "the file is empty", "--file") end
+  if kind == "xlsx" and head ~= "PK\3\4" then
+    file_error(path, "not an .xlsx file (an .xlsx is a zip archive)", "--file")
+  end
+  return kind
+end
+
 local function create(ctx)
   local o = ctx.opts
   if o.number and o.file then ctx:usage("give --number or --file, not both") end
   if not o.number and not o.file then ctx:usage("give the recipients: --number NUMBER ... or --file FILE") end
   local file = o.file
-  if file and file:lower():match("%.csv$") then
+  if file and check_number_file(file) == "csv" then
     -- a CSV is read a chunk at a time into the .xlsx the API takes
-    local records, rerr = require("tingting.numbers").each_csv(file)
-    if not records then exit.fail(EXIT.usage, file .. ": " .. rerr.message) end
-    file = records
+    local rows, rerr = require("tingting.numbers").each_csv(file)
+    if not rows then file_error(file, rerr.message, "--file") end
+    file = rows
   end
-  local c = ctx:check(ctx:session():create_campaign {
+  local c, err = ctx:session():create_campaign {
     name = o.name, services = o.services and o.services:upper(), description = o.description,
     individual_number = o.number, send_to_number_file = file,
-  })
+  }
+  -- a CSV fault found while streaming it is the file's, as one found upfront
+  if not c and type(err) == "table" and err.op == "read_csv" then file_error(o.file, err.message, "--file") end
+  ctx:check(c, err)
   show_campaign(ctx, c, "created")
 end
 
@@ -111,6 +146,9 @@ local function begin(ctx)
   end
   local factor = o["length-factor"]
   if factor ~= nil then factor = tonumber(factor) or factor end
+  if ctx:session().api ~= "v1" and not (o.message or o.audio or o.status or o.priority) then
+    ctx:usage("give --message or --audio (or --status or --priority to re-run)", "--message")
+  end
   local c = campaign(ctx)
   local data = ctx:check(c:begin {
     message = o.message, aud_file = o.audio, voice_input = o.voice, schedule_date = o.schedule,
@@ -122,7 +160,7 @@ local function begin(ctx)
     local keys = {}
     for k in pairs(data) do keys[#keys + 1] = tostring(k) end
     table.sort(keys)
-    for _, k in ipairs(keys) do ctx.out:write(k, ": ", output.text(data[k]), "\n") end
+    for _, k in ipairs(keys) do ctx.out:write(output.safe(k), ": ", output.text(data[k]), "\n") end
   end
 end
 
@@ -150,6 +188,46 @@ end
 
 -- add ----------------------------------------------------------------------------------
 
+-- At most this many line numbers (or numbers) are listed for rows that
+-- failed the same way; the count says how many there were.
+local SHOWN_ROWS = 5
+
+-- Rows by reason, in order of first appearance: `{reason =, count =,
+-- first = {entry, ...}}`. A reason's trailing `(got "...")` is the row's own
+-- value, so it is left out of the key.
+local function group_rows(entries, reason_of)
+  local groups, order = {}, {}
+  for _, e in ipairs(entries) do
+    local reason = output.safe(reason_of(e)):gsub('%s*%(got ".*"%)$', "")
+    local g = groups[reason]
+    if not g then
+      g = { reason = reason, count = 0, first = {} }
+      groups[reason] = g
+      order[#order + 1] = g
+    end
+    g.count = g.count + 1
+    if #g.first < SHOWN_ROWS then g.first[#g.first + 1] = e end
+  end
+  return order
+end
+
+-- One line per reason: a single row as `line 7: 12: reason`, more as
+-- `1200 rows failed: reason (lines 2, 3, 5, 8, 13 and 1195 more)` (under
+-- the heading that says whether they were invalid or refused).
+local function write_groups(ctx, groups, one, where, what)
+  for _, g in ipairs(groups) do
+    if g.count == 1 then
+      ctx.out:write("  ", one(g.first[1]), "\n")
+    else
+      local shown = {}
+      for i, e in ipairs(g.first) do shown[i] = where(e) end
+      local more = g.count > #shown and (" and " .. (g.count - #shown) .. " more") or ""
+      ctx.out:write(("  %d rows failed: %s (%s %s%s)\n"):format(g.count, g.reason, what,
+        table.concat(shown, ", "), more))
+    end
+  end
+end
+
 local function invalid_entry(e)
   local input, line = e.input, nil
   if type(input) == "table" then input, line = input.number, input.line end
@@ -165,7 +243,7 @@ local function add(ctx)
   -- read whole, so that progress knows its total (the library's each_csv
   -- streams a file of any size; keep = false spares the Number objects)
   local records, rerr = require("tingting.numbers").read_csv(path)
-  if not records then exit.fail(EXIT.usage, path .. ": " .. rerr.message) end
+  if not records then file_error(path, rerr.message, "FILE.csv") end
   local c = ctx:check(ctx:session():campaign(id))
   local tty = core().isatty(io.stderr)
   local progress, finish = require("tingting.cli.progress").new(io.stderr, tty)
@@ -192,14 +270,16 @@ local function add(ctx)
       output.text(c.id), report.added, report.skipped, #invalid, #failed))
     if #invalid > 0 then
       ctx.out:write("invalid:\n")
-      for _, e in ipairs(invalid) do
-        ctx.out:write("  ", e.line and ("line " .. e.line .. ": ") or "", e.input ~= "" and (e.input .. ": ") or "",
-          output.text(e.reason), "\n")
-      end
+      write_groups(ctx, group_rows(invalid, function(e) return e.reason end), function(e)
+        return (e.line and ("line " .. e.line .. ": ") or "") .. (e.input ~= "" and (e.input .. ": ") or "")
+          .. output.text(e.reason)
+      end, function(e) return e.line and tostring(e.line) or ("\"" .. e.input .. "\"") end, "lines")
     end
     if #failed > 0 then
       ctx.out:write("failed:\n")
-      for _, e in ipairs(failed) do ctx.out:write("  ", output.text(e.number), ": ", output.text(e.error), "\n") end
+      write_groups(ctx, group_rows(failed, function(e) return e.error end), function(e)
+        return output.text(e.number) .. ": " .. output.text(e.error)
+      end, function(e) return output.text(e.number) end, "numbers")
     end
   end
   return partial and EXIT.partial or EXIT.ok
@@ -216,7 +296,8 @@ local function report(ctx)
   end
   local bytes = ctx:check(c:report())
   if ctx.as_json then return ctx:json { campaign_id = c.id, csv = bytes } end
-  ctx.out:write(bytes)
+  -- shown, not saved: escapes and all (-o FILE keeps the bytes as they came)
+  ctx.out:write(output.safe(bytes, true))
 end
 
 local SUMMARY_COLUMNS = { "campaign_id", "campaign_name", "services", "total_numbers", "not_started", "in_progress",
@@ -274,8 +355,10 @@ function M.register(sub)
         options = {
           { name = "name", value = "NAME", help = "the campaign's name" },
           { name = "services", value = "PHONE|SMS", help = "voice calls (PHONE) or SMS" },
-          { name = "number", value = "N", list = true, help = "a recipient (repeat, or comma-separated)" },
-          { name = "file", value = "FILE", help = "recipients from a .xlsx file, or a .csv file (sent as .xlsx)" },
+          { name = "number", value = "N", list = true, field = "individual_number",
+            help = "a recipient (repeat, or comma-separated)" },
+          { name = "file", value = "FILE", field = "send_to_number_file", input_file = true,
+            help = "recipients from a .xlsx file, or a .csv file (sent as .xlsx)" },
           { name = "description", value = "TEXT", help = "a description" },
         },
         run = create,
@@ -304,9 +387,10 @@ function M.register(sub)
         args = { "ID" },
         options = {
           { name = "message", short = "m", value = "M", help = "the text to speak or send" },
-          { name = "audio", value = "FILE", help = "an audio file to play instead of a message" },
-          { name = "voice", value = "V", help = "np_rija, np_prasanna or np_binod" },
-          { name = "schedule", value = "YYYY-MM-DDTHH:MM", help = "start later (Nepal time)" },
+          { name = "audio", value = "FILE", field = "aud_file", input_file = true,
+            help = "an audio file to play instead of a message" },
+          { name = "voice", value = "V", field = "voice_input", help = "np_rija, np_prasanna or np_binod" },
+          { name = "schedule", value = "YYYY-MM-DDTHH:MM", field = "schedule_date", help = "start later (Nepal time)" },
           { name = "length-factor", value = "X", help = "speech speed factor (e.g. 1.4)" },
           { name = "individual", value = "ID", list = true, help = "only these number ids (comma-separated)" },
           { name = "status", value = "S", list = true,
@@ -323,7 +407,8 @@ function M.register(sub)
         summary = "add the numbers of a CSV file to a campaign, each exactly once",
         usage = "tingting campaigns add ID FILE.csv [--concurrency N] [--no-skip-existing]",
         help = "FILE.csv has a header row with a `number` column; other columns are tags (tags_name ...).\n"
-          .. "Invalid numbers are reported and never sent; numbers already in the campaign are skipped.\n"
+          .. "Invalid numbers are reported and never sent (rows with the same reason on one line, with a\n"
+          .. "count and the first line numbers; --json lists each); numbers already in the campaign are skipped.\n"
           .. "Exits 5 when some numbers were invalid or failed (the report lists them).",
         args = { "ID", "FILE.csv" },
         options = {
@@ -335,9 +420,10 @@ function M.register(sub)
       report = {
         summary = "download a campaign's report (CSV)",
         usage = "tingting campaigns report ID [-o FILE]",
-        help = "Without -o the CSV goes to stdout (with --json: {\"campaign_id\":..,\"csv\":\"..\"}).",
+        help = "Without -o the CSV goes to stdout (with --json: {\"campaign_id\":..,\"csv\":\"..\"}), control\n"
+          .. "characters made visible (\\x1b); -o FILE writes the bytes as they came.",
         args = { "ID" },
-        options = { { name = "output", short = "o", value = "FILE", help = "write the CSV to FILE" } },
+        options = { { name = "output", short = "o", value = "FILE", field = "path", help = "write the CSV to FILE" } },
         run = report,
       },
       summary = {

@@ -54,9 +54,9 @@ local function login(ctx)
   end
   local ok, derr = config.make_dir(paths.dir)
   if not ok then fail(EXIT.failure, derr) end
-  local store = ctx:check(tingting.store.file(paths.session))
   local opts = ctx:session_options(base)
   local api = ctx:dialect(conf)
+  local store = ctx:token_store(paths, base, api)
   opts.email, opts.password, opts.token_store, opts.api = email, password, store, api
   local s = ctx:check(tingting.session(opts))
   ctx._session = s
@@ -66,7 +66,8 @@ local function login(ctx)
     fail(EXIT.failure, "logged in, but could not save the session to " .. paths.session)
   end
   local wok, werr = config.save(paths, { base_url = s.base_url, email = email, api = api })
-  if not wok then fail(EXIT.failure, "could not write " .. paths.config .. ": " .. tostring(werr)) end
+  -- werr names the file already
+  if not wok then fail(EXIT.failure, "logged in, but could not save the login: " .. tostring(werr)) end
   if ctx.as_json then
     ctx:json { logged_in = true, email = email, base_url = s.base_url, api = api, session_file = paths.session }
   else
@@ -197,6 +198,7 @@ function M.register(sub)
       },
       buy = {
         summary = "buy a number by its SID", usage = "tingting numbers buy SID", args = { "SID" },
+        arg_fields = { phone_sid = "SID" },
         run = function(ctx)
           local phone = ctx:check(ctx:session():buy_number(phone_sid(ctx)))
           if ctx.as_json then return ctx:json(phone) end
@@ -205,6 +207,7 @@ function M.register(sub)
       },
       release = {
         summary = "release a number you own by its SID", usage = "tingting numbers release SID", args = { "SID" },
+        arg_fields = { phone_sid = "SID" },
         run = function(ctx)
           local sid = phone_sid(ctx)
           ctx:check(ctx:session():release_number(sid))
@@ -225,11 +228,14 @@ function M.register(sub)
         args = { "NUMBER" },
         options = {
           { name = "message", short = "m", value = "M", help = "the message, with {otp} where the code goes" },
-          { name = "via", value = "text|voice", help = "send by SMS (text, default) or voice call" },
+          { name = "via", value = "text|voice", field = "sms_send_options",
+            help = "send by SMS (text, default) or voice call" },
           { name = "otp", value = "CODE", help = "your own code (digits)" },
-          { name = "length", value = "N", help = "length of a generated code" },
-          { name = "company", value = "NAME", help = "the company the message names (v1: required)" },
+          { name = "length", value = "N", field = "otp_length", help = "length of a generated code" },
+          { name = "company", value = "NAME", field = "company_name",
+            help = "the company the message names (v1: required)" },
         },
+        arg_fields = { number = "NUMBER" },
         run = otp_send,
       },
     },
@@ -242,7 +248,8 @@ function M.register(sub)
         summary = "synthesise a message and print the audio URL",
         usage = "tingting voice test MESSAGE [--voice np_rija|np_prasanna|np_binod]",
         args = { "MESSAGE" },
-        options = { { name = "voice", value = "V", help = "np_rija, np_prasanna or np_binod" } },
+        arg_fields = { message = "MESSAGE" },
+        options = { { name = "voice", value = "V", field = "voice_input", help = "np_rija, np_prasanna or np_binod" } },
         run = voice_test,
       },
     },

@@ -1,8 +1,9 @@
 --- Where the tingting command keeps its login: `$XDG_CONFIG_HOME/tingting/`
 -- (default `~/.config/tingting/`), a directory of mode 0700 holding
--- `session.json` (the tokens, written by `tingting.store.file`, mode 0600) and
--- `config.json` (the base URL, email and API dialect the tokens belong to,
--- mode 0600).
+-- `session.json` (the tokens with the base URL and API dialect they belong
+-- to, written by `tingting.store.file`, mode 0600; only that record decides
+-- where they may be sent) and `config.json` (the base URL, email and API
+-- dialect of the login, mode 0600).
 -- @module tingting.cli.config
 local M = {}
 

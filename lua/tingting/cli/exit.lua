@@ -21,9 +21,17 @@ local KIND_EXIT = {
 local Stop = {}
 Stop.__index = Stop
 
---- Stop the command with exit `code` and one line on stderr.
-function M.fail(code, message)
-  error(setmetatable({ code = code, message = message }, Stop), 0)
+-- The `kind` of a stop made without one (what --json prints), by exit code.
+local CODE_KIND = { [codes.usage] = "usage", [codes.auth] = "auth", [codes.not_found] = "not_found" }
+
+--- Stop the command with exit `code` and one line on stderr (with --json,
+-- `{"error": {...}}` on stdout). `info` adds what --json shows: `kind`
+-- (default from the code: usage, auth, not_found, failure), `field` (the
+-- library's name), `option` (the command line's), `status`.
+function M.fail(code, message, info)
+  info = info or {}
+  error(setmetatable({ code = code, message = message, kind = info.kind or CODE_KIND[code] or "failure",
+    field = info.field, option = info.option, status = info.status }, Stop), 0)
 end
 
 --- Whether `e`, raised while a command ran, is a stop made by `fail`.

@@ -21,15 +21,25 @@ local NOT_LOGGED_IN = "not logged in: run `tingting login` or set TINGTING_EMAIL
 local NOT_LOGGED_IN_V1 = "not logged in: run `tingting --api v1 login`, set TINGTING_EMAIL and TINGTING_PASSWORD, "
   .. "or set TINGTING_API_KEY"
 
+-- `field`: the library's name for what the option sets, so that an error
+-- naming that field names the option (a command's options default to their
+-- name with `_` for `-`); `env`: the variable that stands in for the option
+-- when it is not given; `input_file`: the value is a file the user gives, so
+-- the server refusing it (400) is bad input, exit 2.
 M.GLOBAL_OPTIONS = {
-  { name = "base-url", value = "URL", help = "API base URL (env TINGTING_BASE_URL; default: the one logged in to, "
+  { name = "base-url", value = "URL", field = "base_url", env = "TINGTING_BASE_URL",
+    help = "API base URL (env TINGTING_BASE_URL; default: the one logged in to, "
     .. "else " .. DEFAULT_BASE_URL .. ")" },
-  { name = "api", value = "legacy|v1", help = "API dialect (env TINGTING_API; default: v1 with an API token, "
+  { name = "api", value = "legacy|v1", field = "api", env = "TINGTING_API",
+    help = "API dialect (env TINGTING_API; default: v1 with an API token, "
     .. "else the one logged in with, else legacy)" },
-  { name = "api-key-file", value = "PATH", help = "read the v1 API token from PATH (env TINGTING_API_KEY); "
+  { name = "api-key-file", value = "PATH", field = "api_key", env = "TINGTING_API_KEY",
+    help = "read the v1 API token from PATH (env TINGTING_API_KEY); "
     .. "there is no --api-key: `ps` shows command lines" },
   { name = "json", help = "print one JSON document on stdout instead of tables" },
-  { name = "timeout", value = "SECONDS", help = "timeout of each request (default 30)" },
+  { name = "timeout", value = "SECONDS", field = "timeout", help = "timeout of each request (default 30)" },
+  { name = "allow-insecure-http", field = "allow_insecure_http",
+    help = "allow a plain http:// base URL that is not loopback (tokens and passwords travel in clear)" },
   { name = "verbose", short = "v", help = "log each request to stderr (never a token)" },
   { name = "help", short = "h", help = "show help for the command" },
   { name = "version", help = "print the version" },
@@ -38,6 +48,26 @@ M.GLOBAL_OPTIONS = {
 --- The message of a library error, without its "tingting: " prefix.
 local function err_text(err)
   return (tostring(err):gsub("^tingting: ", ""))
+end
+
+--- The command line's name for each library field a command sets: its
+-- options' `field` (by default the option's name with `_` for `-`), its
+-- positional arguments' `arg_fields`, and the global options'. Built from
+-- the option definitions themselves, so that the two cannot drift apart.
+function M.field_options(node)
+  local map, files = {}, {}
+  local function add(o, field)
+    for _, f in ipairs(type(field) == "table" and field or { field }) do
+      map[f] = "--" .. o.name
+      if o.input_file then files[f] = true end
+    end
+  end
+  for _, o in ipairs(M.GLOBAL_OPTIONS) do add(o, o.field) end
+  for _, o in ipairs(node.options or {}) do
+    if o.field == nil then add(o, (o.name:gsub("-", "_"))) else add(o, o.field) end
+  end
+  for field, name in pairs(node.arg_fields or {}) do map[field] = name end
+  return map, files
 end
 
 -- The command tree -------------------------------------------------------------
@@ -74,6 +104,8 @@ exit codes:
   3  authentication failure, or not logged in
   4  not found (campaign, number, page)
   5  partial success (`campaigns add` with invalid or failed numbers)
+errors are one line on stderr; with --json, {"error": {"kind", "message", "field", "option"}}
+on stdout (same exit code)
 ]]
 
 local function option_lines(options)
@@ -139,20 +171,82 @@ end
 local Ctx = {}
 Ctx.__index = Ctx
 
+--- The command line's name for library field `field` ("individual_number[2]"
+-- is --number's): an option, a positional argument, or the environment
+-- variable that was used instead of a global option; nil when none.
+function Ctx:option_for(field)
+  local base = field:match("^([^%[]+)") or field
+  local name = self.fields[base]
+  if not name then return nil end
+  for _, o in ipairs(M.GLOBAL_OPTIONS) do
+    if "--" .. o.name == name and o.env and self.opts[o.name] == nil then
+      local v = os.getenv(o.env)
+      if v and v ~= "" then return o.env end
+    end
+  end
+  return name
+end
+
+--- A library error as the command line says it: the field it names is the
+-- option that sets it (`--audio`, not `aud_file`), and the Lua option it
+-- suggests is the command's. Returns the message and what --json adds.
+function Ctx:describe(err)
+  local text = err_text(err)
+  if type(err) ~= "table" then return text, {} end
+  local info = { kind = err.kind, status = err.status, field = err.field }
+  local field = type(err.field) == "string" and err.field or nil
+  local option = field and self:option_for(field)
+  if option then
+    info.option = option
+    local index = field:match("%[(%d+)%]$")
+    local shown = index and (option .. " (value " .. index .. ")") or option
+    local message = err.message
+    if err.kind == "validation" and type(message) == "string" and message:sub(1, #field + 1) == field .. ":" then
+      -- refused before anything was sent: the library's op is no news here
+      text = shown .. message:sub(#field + 1)
+    else
+      local at = text:find(field .. ":", 1, true)
+      if at then text = text:sub(1, at - 1) .. shown .. text:sub(at + #field) end
+    end
+  end
+  text = text:gsub("allow_insecure_http = true", "--allow-insecure-http"):gsub("allow_insecure_http",
+    "--allow-insecure-http")
+  if err.kind == "validation" then
+    -- other fields the library's text names; only names with an underscore,
+    -- which cannot be plain words ("message" may be one)
+    for f in pairs(self.fields) do
+      if f:find("_", 1, true) and f ~= field then
+        local name = self:option_for(f)
+        text = text:gsub("%f[%w_]" .. f:gsub("%p", "%%%0") .. "%f[^%w_]", (name:gsub("%%", "%%%%")))
+      end
+    end
+  end
+  return text, info
+end
+
 --- `v` when given, else stop with the exit code of the library error `err`.
 function Ctx:check(v, err)
   if v == nil or (v == false and err ~= nil) then
-    local msg = err_text(err)
+    local msg, info = self:describe(err)
     if type(err) == "table" and err.kind == "auth" and self.stored_login and not self.env_login then
       msg = msg .. " (run `tingting login`)"
     end
-    fail(exit.exit_code(err), msg)
+    local code = exit.exit_code(err)
+    -- the server refusing a file the user gave (not an .xlsx after all) is
+    -- bad input, as a missing one is
+    if type(err) == "table" and err.kind == "api" and err.status == 400 and type(err.field) == "string"
+      and self.file_fields[err.field] then
+      code = EXIT.usage
+    end
+    fail(code, msg, info)
   end
   return v
 end
 
-function Ctx:usage(message)
-  fail(EXIT.usage, message .. " (see `tingting " .. table.concat(self.path, " ") .. " --help`)")
+--- Stop with a usage error (exit 2); `option` is the option at fault, for --json.
+function Ctx:usage(message, option)
+  fail(EXIT.usage, message .. " (see `tingting " .. table.concat(self.path, " ") .. " --help`)",
+    { option = option })
 end
 
 --- A positional or option value as a positive integer id.
@@ -237,20 +331,43 @@ end
 --- Options of tingting.session common to every command.
 function Ctx:session_options(base)
   local o = { base_url = base, timeout = self:timeout() }
+  if self.opts["allow-insecure-http"] then o.allow_insecure_http = true end
   if self.opts.verbose then
-    o.on_log = function(line) io.stderr:write(line, "\n") end
+    o.on_log = function(line) io.stderr:write(output.safe(line), "\n") end
   end
   return o
 end
 
+--- The session file's token store, bound to `base` and `api`: tokens stored
+-- for another base URL or dialect are not loaded, whatever config.json says
+-- (or whether it is there at all).
+function Ctx:token_store(paths, base, api)
+  local tingting = require "tingting"
+  return self:check(tingting.store.file(paths.session, { base_url = base, api = api }))
+end
+
+--- The stored config, completed from the session file when config.json is
+-- missing: the base URL and dialect the stored tokens belong to.
+function Ctx:stored_config(paths)
+  local conf = config.load(paths)
+  if not conf.base_url then
+    local tingting = require "tingting"
+    local any = tingting.store.file(paths.session)
+    local owner = any and any:owner()
+    if owner then conf.base_url, conf.api = owner.base_url, conf.api or owner.api end
+  end
+  return conf
+end
+
 --- The session of a command: the stored login (its token store keeps
 -- refreshed tokens), and env credentials for a lazy login when present.
--- Stored tokens are only sent to the base URL they came from.
+-- Stored tokens are only sent to the base URL (and API dialect) they were
+-- issued by: the token file itself says which.
 function Ctx:session()
   if self._session then return self._session end
   local tingting = require "tingting"
   local paths = self:paths()
-  local conf = config.load(paths)
+  local conf = self:stored_config(paths)
   local base = self:base_url(conf)
   local opts = self:session_options(base)
   local api = self:dialect(conf)
@@ -267,20 +384,19 @@ function Ctx:session()
     opts.email, opts.password = email, password
     self.env_login = true
   end
-  local other_host = conf.base_url and not same_url(conf.base_url, base)
-  -- tokens of one dialect's login are not sent to the other's endpoints
-  local other_api = (conf.api or "legacy") ~= api
-  if not other_host and not other_api then
-    local store = self:check(tingting.store.file(paths.session))
-    if store:load() then
-      opts.token_store = store
-      self.stored_login = true
-    end
+  local store = self:token_store(paths, base, api)
+  if store:load() then
+    opts.token_store = store
+    self.stored_login = true
   end
   if not opts.token_store and not opts.email then
-    local why = other_host and (" (the stored session is for " .. conf.base_url .. ")")
-      or (other_api and conf.base_url and (" (the stored session is for the " .. (conf.api or "legacy") .. " API)"))
-      or ""
+    local owner = store:owner()
+    local why = ""
+    if owner and not same_url(owner.base_url, base) then
+      why = " (the stored session is for " .. owner.base_url .. "; log in again for " .. base .. ")"
+    elseif owner then
+      why = " (the stored session is for the " .. owner.api .. " API)"
+    end
     fail(EXIT.auth, (api == "v1" and NOT_LOGGED_IN_V1 or NOT_LOGGED_IN) .. why)
   end
   self._session = self:check(tingting.session(opts))
@@ -289,10 +405,10 @@ end
 
 -- main -------------------------------------------------------------------------
 
-local function has_help_flag(argv)
+local function has_flag(argv, long, short)
   for _, a in ipairs(argv) do
     if a == "--" then return false end
-    if a == "--help" or a == "-h" then return true end
+    if a == long or (short and a == short) then return true end
   end
   return false
 end
@@ -300,7 +416,7 @@ end
 local function run(argv)
   local root = tree()
   local parsed = args.parse(root, M.GLOBAL_OPTIONS, argv)
-  if parsed.help or (parsed.err and has_help_flag(argv)) then
+  if parsed.help or (parsed.err and has_flag(argv, "--help", "-h")) then
     io.stdout:write(M.help(parsed.node, parsed.path))
     return EXIT.ok
   end
@@ -317,6 +433,8 @@ local function run(argv)
     opts = parsed.options, args = parsed.args, path = parsed.path,
     as_json = parsed.options.json == true, out = io.stdout, err = io.stderr,
   }, Ctx)
+  -- library field -> option, and the fields that are files the user gave
+  ctx.fields, ctx.file_fields = M.field_options(parsed.node)
   M._ctx = ctx
   return parsed.node.run(ctx) or EXIT.ok
 end
@@ -336,15 +454,25 @@ function M.main(argv)
     return { internal = tostring(e), trace = debug.traceback() }
   end)
   close_session()
-  io.stdout:flush()
-  if ok then return code end
-  if exit.is_stop(code) then
-    io.stderr:write("tingting: ", (code.message:gsub("^tingting: ", ""):gsub("\n", " ")), "\n")
-    return code.code
+  if ok then
+    io.stdout:flush()
+    return code
   end
-  io.stderr:write("tingting: internal error: ", code.internal, "\n")
-  if os.getenv("TINGTING_DEBUG") then io.stderr:write(code.trace, "\n") end
-  return EXIT.failure
+  local stop = exit.is_stop(code) and code
+    or { code = EXIT.failure, kind = "internal", message = "internal error: " .. tostring(code.internal) }
+  local message = stop.message:gsub("^tingting: ", ""):gsub("\n", " ")
+  if has_flag(list, "--json") then
+    -- with --json a script reads one document on stdout, a failure too
+    local doc = { error = { kind = stop.kind, message = message, field = stop.field, option = stop.option,
+      status = stop.status } }
+    local okj, text = pcall(output.json, doc)
+    io.stdout:write(okj and text or '{"error":{"kind":"internal","message":"unprintable error"}}', "\n")
+  else
+    io.stderr:write("tingting: ", output.safe(message), "\n")
+  end
+  io.stdout:flush()
+  if not exit.is_stop(code) and os.getenv("TINGTING_DEBUG") then io.stderr:write(code.trace, "\n") end
+  return stop.code
 end
 
 return M

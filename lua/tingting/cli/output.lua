@@ -33,12 +33,82 @@ function M.truncate(s, n)
   return s:sub(1, i - 1) .. "…"
 end
 
+-- Code points that a terminal acts on or that reorder what is shown: C1
+-- controls and the bidirectional overrides (a name that reads backwards).
+local function hidden_cp(cp)
+  return (cp >= 0x80 and cp <= 0x9F) or (cp >= 0x202A and cp <= 0x202E) or (cp >= 0x2066 and cp <= 0x2069)
+end
+
+-- Length of the valid UTF-8 sequence at byte i of s (its code point too), or
+-- nil: overlong forms, surrogates and stray bytes are not text.
+local function utf8_at(s, i)
+  local b = s:byte(i)
+  local len, cp, min
+  if b < 0x80 then return 1, b
+  elseif b >= 0xC2 and b <= 0xDF then len, cp, min = 2, b - 0xC0, 0x80
+  elseif b >= 0xE0 and b <= 0xEF then len, cp, min = 3, b - 0xE0, 0x800
+  elseif b >= 0xF0 and b <= 0xF4 then len, cp, min = 4, b - 0xF0, 0x10000
+  else return nil end
+  for k = 1, len - 1 do
+    local c = s:byte(i + k)
+    if not c or c < 0x80 or c > 0xBF then return nil end
+    cp = cp * 64 + (c - 0x80)
+  end
+  if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then return nil end
+  return len, cp
+end
+
+--- `s` with everything a terminal would act on made visible, so that text
+-- from the server never moves the cursor, retitles the window or clears the
+-- screen: C0 controls and DEL as `\xHH` (ESC is `\x1b`), C1 controls and
+-- bidi overrides as `\uHHHH`, bytes that are not UTF-8 as `\xHH`. Valid
+-- UTF-8 text (Nepali included) is kept as it is. With `multiline`, LF, TAB
+-- and the CR of a CRLF stay (a CSV shown whole).
+function M.safe(s, multiline)
+  s = tostring(s)
+  -- the common case, nothing to do: printable ASCII only
+  if not s:find("[^\32-\126]") then return s end
+  local out, n, i, len = {}, 0, 1, #s
+  while i <= len do
+    local j = s:find("[^\32-\126]", i)
+    if not j then
+      n = n + 1
+      out[n] = s:sub(i)
+      break
+    end
+    if j > i then
+      n = n + 1
+      out[n] = s:sub(i, j - 1)
+    end
+    local b = s:byte(j)
+    local piece, step
+    if multiline and (b == 10 or b == 9 or (b == 13 and s:byte(j + 1) == 10)) then
+      piece, step = string.char(b), 1
+    elseif b < 0x80 then
+      piece, step = ("\\x%02x"):format(b), 1
+    else
+      local ulen, cp = utf8_at(s, j)
+      if not ulen then
+        piece, step = ("\\x%02x"):format(b), 1
+      elseif hidden_cp(cp) then
+        piece, step = ("\\u%04x"):format(cp), ulen
+      else
+        piece, step = s:sub(j, j + ulen - 1), ulen
+      end
+    end
+    n = n + 1
+    out[n] = piece
+    i = j + step
+  end
+  return table.concat(out)
+end
+
 local function is_integral(v)
   return v == math.floor(v) and v > -2 ^ 53 and v < 2 ^ 53
 end
 
---- A value as one line of text for humans: no control characters (server
--- text never reaches the terminal as escape sequences).
+--- A value as one line of text for humans, through `M.safe` (server text
+-- never reaches the terminal as escape sequences).
 function M.text(v)
   if v == nil then return "" end
   local t = type(v)
@@ -52,11 +122,11 @@ function M.text(v)
       for i = 1, #v do parts[i] = M.text(v[i]) end
     else
       table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-      for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. M.text(v[k]) end
+      for _, k in ipairs(keys) do parts[#parts + 1] = M.safe(tostring(k)) .. "=" .. M.text(v[k]) end
     end
     return table.concat(parts, ", ")
   elseif t == "string" then
-    return (v:gsub("%c", " "))
+    return M.safe(v)
   elseif t == "userdata" then
     return "" -- cjson.null
   end
@@ -93,11 +163,13 @@ end
 --- Print `key: value` lines for `keys` (a list of {label, value}).
 function M.pairs(out, list)
   local w = 0
-  for _, kv in ipairs(list) do
-    if M.width(kv[1]) > w then w = M.width(kv[1]) end
+  local labels = {}
+  for i, kv in ipairs(list) do
+    labels[i] = M.safe(tostring(kv[1]))
+    if M.width(labels[i]) > w then w = M.width(labels[i]) end
   end
-  for _, kv in ipairs(list) do
-    out:write(kv[1], ":", string.rep(" ", w - M.width(kv[1]) + 1), M.text(kv[2]), "\n")
+  for i, kv in ipairs(list) do
+    out:write(labels[i], ":", string.rep(" ", w - M.width(labels[i]) + 1), M.text(kv[2]), "\n")
   end
 end
 
@@ -107,7 +179,37 @@ end
 function M.json(v)
   local text, err = core().json_encode(v)
   if not text then error(err, 0) end
+  -- The encoder escapes C0 and passes other bytes through; C1 controls and
+  -- stray bytes (only ever inside strings) are escaped too, so that JSON
+  -- on a terminal is as safe as a table.
+  if text:find("[\128-\255]") then text = M.json_safe(text) end
   return text
+end
+
+--- JSON text with C1 controls and bidi overrides as `\uHHHH` and bytes that
+-- are not UTF-8 as U+FFFD: the same document to a parser, inert on a terminal.
+function M.json_safe(text)
+  local out, n, i, len = {}, 0, 1, #text
+  while i <= len do
+    local j = text:find("[\128-\255]", i)
+    if not j then
+      n = n + 1
+      out[n] = text:sub(i)
+      break
+    end
+    n = n + 1
+    out[n] = text:sub(i, j - 1)
+    local ulen, cp = utf8_at(text, j)
+    n = n + 1
+    if not ulen then
+      out[n], i = "\\ufffd", j + 1
+    elseif hidden_cp(cp) then
+      out[n], i = ("\\u%04x"):format(cp), j + ulen
+    else
+      out[n], i = text:sub(j, j + ulen - 1), j + ulen
+    end
+  end
+  return table.concat(out)
 end
 
 return M

@@ -158,7 +158,7 @@ local function token_generate(ctx)
   if ctx.as_json then
     ctx:json { token = token }
   else
-    ctx.out:write(token, "\n")
+    ctx.out:write(output.safe(token), "\n")
   end
   ctx.out:flush()
   ctx.err:write(SECRET_WARNING, "tingting: it replaces the API token before it\n")

@@ -185,11 +185,21 @@ local function any_connected(list)
   return false
 end
 
+-- A download's .part file, created anew (mode 0600: reports hold phone
+-- numbers): a stale one goes first, and a link planted at the name then
+-- makes the exclusive create fail instead of being written through.
+local function open_part(part)
+  os.remove(part)
+  local ok, err = core.create_private(part)
+  if not ok then return nil, err end
+  return io.open(part, "r+b")
+end
+
 -- Write a download to `path` through a temporary file, so a failed write
 -- never leaves half a report under the final name.
 local function write_sink(path, data)
   local part = path .. ".part"
-  local f, err = io.open(part, "wb")
+  local f, err = open_part(part)
   if not f then return nil, "cannot open the sink file: " .. tostring(err) end
   local ok, werr = f:write(data)
   local cok, cerr = f:close()
