@@ -171,7 +171,7 @@ describe("success is one value", function()
     end
   end)
 
-  it("keeps a page's pagination on the list (and second for one page), out of the way of ipairs, pairs, JSON", function()
+  it("keeps a page's pagination on the list (and second for one page), away from ipairs, pairs, JSON", function()
     emu.reset()
     emu.config { page_size = 2 }
     local s = legacy_session()
