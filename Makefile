@@ -300,7 +300,7 @@ VALGRIND   = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,poss
 # The fault matrix is left out too: its C paths (answers cut short, dropped,
 # late) are the curl transport's and parse's, which the other specs and
 # test-sanitize's run of the matrix cover; under memcheck it took minutes.
-VALGRIND_SPECS ?= $(filter-out spec/cli_spec.lua spec/cli_v1_spec.lua spec/secrets_spec.lua spec/fault_matrix_spec.lua \
+VALGRIND_SPECS ?= $(filter-out spec/cli_spec.lua spec/cli_v1_spec.lua spec/cli_safety_spec.lua spec/secrets_spec.lua spec/fault_matrix_spec.lua \
                     spec/emulator_%_spec.lua \
                     spec/emulator_spec.lua spec/openresty_%_spec.lua spec/ngx_%_spec.lua,$(wildcard spec/*_spec.lua))
 SAN_PORT  ?= 18791
