@@ -23,6 +23,13 @@ local ngx_transport = {}
 ---@return tingting.Error|nil err a validation error naming the option
 function ngx_transport.new(opts) end
 
+---A multipart/form-data body of a request's form parts (the cosocket
+---transport builds its form bodies with it too).
+---@param form {name: string, value?: string, file?: string, filename?: string, type?: string}[]
+---@return string|nil body nil when a file cannot be read
+---@return string content_type the Content-Type with its boundary; or why not
+function ngx_transport.multipart(form) end
+
 ---For the internal location's `rewrite_by_lua_block`: the subrequest carries
 ---exactly the request's headers, none of the client's.
 ---@return nil
