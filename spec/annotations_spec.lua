@@ -69,8 +69,7 @@ local function parse(files)
           local v = line:match('^%-%-%-|%s*"([^"]*)"')
           if v then alias.values[v] = true end
         end
-      elseif line:match("^%-%-%-") then -- a description line: the block goes on
-      else
+      elseif not line:match("^%-%-%-") then -- (a description line: the block goes on)
         local var = line:match("^local%s+([%w_]+)%s*=%s*{}")
         if var and block.class then vars[var] = block.class end
         local obj, sep, name, params = line:match("^function%s+([%w_]+)([.:])([%w_]+)%s*%(([^)]*)%)")
@@ -308,7 +307,7 @@ describe("LuaLS annotations (types/)", function()
       local curl = assert(tingting.transport.curl())
       local objects = {
         ["tingting.MemoryStore"] = store.memory(),
-        ["tingting.FileStore"] = assert(store.file(os.tmpname())),
+        ["tingting.FileStore"] = assert(store.file((os.getenv("TMPDIR") or "/tmp") .. "/tingting-annotations-never-written.json")),
         ["tingting.SharedDictStore"] = assert(store.shared_dict(dict)),
         ["tingting.RedisStore"] = assert(store.redis()),
         ["tingting.OtpFlow"] = assert(otp.new { session = s }),
