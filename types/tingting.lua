@@ -197,6 +197,21 @@ function TokenStore:save(access, refresh) end
 ---@field next? string|nil v1: the next page's URL
 ---@field previous? string|nil v1: the previous page's URL
 
+---A list read page by page: its items, and `pagination`, the pagination of the
+---page (or of the last page read). `pagination` sits in the list's metatable,
+---out of the way of ipairs, pairs and JSON encoders.
+---@class tingting.CampaignList
+---@field [integer] tingting.Campaign
+---@field pagination? tingting.Pagination
+
+---@class tingting.NumberList
+---@field [integer] tingting.Number
+---@field pagination? tingting.Pagination
+
+---@class tingting.OtpList
+---@field [integer] table `{id=, phone_number=, message=, otp=, otp_options=, ...}`
+---@field pagination? tingting.Pagination
+
 ---Legacy `s:campaigns{page=}`; v1 `s:campaigns{...}`, `s:each_campaign{...}`.
 ---With `page` (legacy) or `limit`/`offset` (v1): that page only.
 ---@class tingting.CampaignFilters
@@ -380,11 +395,11 @@ function Session:release_number(phone_sid) end
 
 ---Campaigns. Legacy: every page following has_next, or `{page = n}` that page.
 ---v1: every page, or with `limit`/`offset` that page; filters status, search,
----draft, sort_by, from_date, to_date. For one page, the second value on success
----is its pagination.
+---draft, sort_by, from_date, to_date. `list.pagination` is the pagination of
+---the page (or of the last page read).
 ---@param filters? tingting.CampaignFilters
----@return tingting.Campaign[]|nil campaigns
----@return tingting.Error|tingting.Pagination|nil err the error; on success, the pagination (of the page, or of the last page read)
+---@return tingting.CampaignList|nil campaigns
+---@return tingting.Error|nil err
 function Session:campaigns(filters) end
 
 ---v1: an iterator of Campaign fetching page by page (`for c in s:each_campaign() do`).
@@ -415,13 +430,14 @@ function Session:create_campaign(args) end
 ---@return tingting.Error|nil err
 function Session:number(id) end
 
----Legacy: the account's report summary. v1: unsupported (use `s:dashboard()`).
+---Legacy: the account's report summary (the envelope's message as
+---`server_message`). v1: unsupported (use `s:dashboard()`).
 ---@return table|nil summary
 ---@return tingting.Error|nil err
 function Session:report_summary() end
 
----Legacy: a voice preview (`{audio_url=, ...}`). v1: unsupported (use `c:test_voice{}`).
----Success is one value.
+---Legacy: a voice preview (`{audio_url=, ...}`, the envelope's message as
+---`server_message`). v1: unsupported (use `c:test_voice{}`). Success is one value.
 ---@param args tingting.TestVoiceArgs
 ---@return table|nil result
 ---@return tingting.Error|nil err
@@ -463,7 +479,7 @@ function Session:sender_numbers() end
 
 ---v1: the OTPs sent (every page, or with limit/offset that page). Legacy: unsupported.
 ---@param filters? tingting.PageFilters
----@return table[]|nil otps
+---@return tingting.OtpList|nil otps
 ---@return tingting.Error|nil err
 function Session:otps(filters) end
 
@@ -512,7 +528,8 @@ function Campaign:delete() end
 ---Start (or re-run) the campaign. Legacy: `message` or `aud_file`, or
 ---`status`/`priority` for a re-run; a message with tags the campaign cannot use
 ---is refused before sending. v1: optional; the given fields are set first
----(`c:set_message`). Success is one value.
+---(`c:set_message`). Success is one value: legacy, the answer's data with the
+---envelope's message as `server_message`.
 ---@param args? tingting.BeginArgs
 ---@return table|true|nil data
 ---@return tingting.Error|nil err
@@ -526,10 +543,10 @@ function Campaign:begin(args) end
 function Campaign:set_message(args) end
 
 ---The campaign's numbers. Legacy: all of them. v1: every page, or with
----`limit`/`offset` that page (the second value on success is its pagination).
+---`limit`/`offset` that page (`list.pagination` is its pagination).
 ---@param filters? tingting.PageFilters v1
----@return tingting.Number[]|nil numbers
----@return tingting.Error|tingting.Pagination|nil err the error; on success, v1 one page: its pagination
+---@return tingting.NumberList|nil numbers
+---@return tingting.Error|nil err
 function Campaign:numbers(filters) end
 
 ---v1: an iterator of Number fetching page by page. Legacy: unsupported.
@@ -579,10 +596,12 @@ function Campaign:report(path, opts) end
 
 ---A local preview of a tag message for this campaign (nothing is sent). v1:
 ---`{name}` and `{tags_name}` both take the variable `name`.
+---A placeholder without a value stays as it is (`tingting.template.render`
+---also lists them).
 ---@param message string
 ---@param tags? table<string, string|number>
----@return string|nil rendered nil for bad input
----@return string[]|tingting.Error missing the placeholders that had no value; or the error of bad input
+---@return string|nil rendered
+---@return tingting.Error|nil err bad input
 function Campaign:render(message, tags) end
 
 ---A plain deep copy of every wire field.
@@ -696,7 +715,7 @@ function tingting.is_error(v) end
 ---A phone number's digits (see `tingting.numbers.normalize`).
 ---@param v tingting.Phone
 ---@return string|nil digits
----@return tingting.Error|string|nil err why not
+---@return tingting.Error|nil err kind "validation", field "number"
 function tingting.normalize_phone(v) end
 
 ---The endpoint table of a dialect.

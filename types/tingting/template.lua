@@ -14,12 +14,13 @@ local template = {}
 ---@return tingting.Error|nil err bad input
 function template.tags(msg) end
 
----Check that every placeholder of `msg` is a usable tag (or `{otp}`).
+---Check that every placeholder of `msg` is a usable tag (or `{otp}`), and that
+---its braces pair up.
 ---@param msg string
 ---@param usable_tags? string[]
 ---@param opts? tingting.TemplateOptions
 ---@return true|nil ok
----@return string|tingting.Error|nil why each unknown tag and the usable ones (or the error of bad input)
+---@return tingting.Error|nil err a validation error (field "message") naming each unknown tag and the usable ones, or the brace without its partner
 function template.check(msg, usable_tags, opts) end
 
 ---Fill placeholders from `values`; a missing value leaves its placeholder.
