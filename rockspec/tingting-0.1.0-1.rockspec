@@ -89,4 +89,7 @@ build = {
   install = {
     bin = { tingting = "bin/tingting" },
   },
+  -- LuaLS definitions for editors (README, "Editor support"); they land in
+  -- the rock's directory of the tree: lib/luarocks/rocks-<v>/tingting/<version>/types
+  copy_directories = { "types" },
 }

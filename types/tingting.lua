@@ -396,10 +396,11 @@ function Session:release_number(phone_sid) end
 ---Campaigns. Legacy: every page following has_next, or `{page = n}` that page.
 ---v1: every page, or with `limit`/`offset` that page; filters status, search,
 ---draft, sort_by, from_date, to_date. `list.pagination` is the pagination of
----the page (or of the last page read).
+---the page (or of the last page read); when one page was asked for, the
+---pagination is also the second value: `local list, pagination = s:campaigns{page = 2}`.
 ---@param filters? tingting.CampaignFilters
 ---@return tingting.CampaignList|nil campaigns
----@return tingting.Error|nil err
+---@return tingting.Error|tingting.Pagination|nil err the error, or a page's pagination
 function Session:campaigns(filters) end
 
 ---v1: an iterator of Campaign fetching page by page (`for c in s:each_campaign() do`).
@@ -477,10 +478,11 @@ function Session:voice_models() end
 ---@return tingting.Error|nil err
 function Session:sender_numbers() end
 
----v1: the OTPs sent (every page, or with limit/offset that page). Legacy: unsupported.
+---v1: the OTPs sent (every page, or with limit/offset that page, whose
+---pagination is also the second value). Legacy: unsupported.
 ---@param filters? tingting.PageFilters
 ---@return tingting.OtpList|nil otps
----@return tingting.Error|nil err
+---@return tingting.Error|tingting.Pagination|nil err the error, or a page's pagination
 function Session:otps(filters) end
 
 ---v1: a campaign's survey report: a table with format "json", else CSV bytes.
@@ -543,10 +545,11 @@ function Campaign:begin(args) end
 function Campaign:set_message(args) end
 
 ---The campaign's numbers. Legacy: all of them. v1: every page, or with
----`limit`/`offset` that page (`list.pagination` is its pagination).
+---`limit`/`offset` that page (`list.pagination` is its pagination, and the
+---second value).
 ---@param filters? tingting.PageFilters v1
 ---@return tingting.NumberList|nil numbers
----@return tingting.Error|nil err
+---@return tingting.Error|tingting.Pagination|nil err the error, or a page's pagination
 function Campaign:numbers(filters) end
 
 ---v1: an iterator of Number fetching page by page. Legacy: unsupported.

@@ -95,11 +95,8 @@ function M.file(path, opts)
   end
   if opts ~= nil and type(opts) ~= "table" then return errors.invalid("store.file", "opts", "expected a table") end
   opts = opts or {}
-  for k in pairs(opts) do
-    if k ~= "base_url" and k ~= "api" then
-      return errors.invalid("store.file", tostring(k), "unknown option (expected base_url or api)")
-    end
-  end
+  local known, kerr = errors.check_keys("store.file", opts, { "base_url", "api" })
+  if not known then return nil, kerr end
   if opts.base_url ~= nil and (type(opts.base_url) ~= "string" or opts.base_url == "") then
     return errors.invalid("store.file", "base_url", "expected a URL string")
   end

@@ -59,6 +59,11 @@ local FileStore = {}
 ---@return nil
 function FileStore:clear() end
 
+---Where the stored tokens belong (a file without it: the default base URL
+---and the legacy API), or nil when none are stored.
+---@return {base_url: string, api: "legacy"|"v1"}|nil owner
+function FileStore:owner() end
+
 ---Tokens and key-value entries in a Lua table: one process (one nginx worker).
 ---@class tingting.MemoryStore: tingting.TokenStore, tingting.KeyValueStore
 local MemoryStore = {}
@@ -97,11 +102,19 @@ function SharedDictStore:unlock(key) end
 ---@class tingting.store
 local store = {}
 
----Tokens in a JSON file (mode 0600).
+---Options of `tingting.store.file(path, opts)`: what the file is bound to.
+---@class tingting.FileStoreOptions
+---@field base_url? string tokens are written with it, and tokens written for another base URL are not loaded
+---@field api? "legacy"|"v1" the same for the dialect
+
+---Tokens in a JSON file (mode 0600), replaced atomically, never through a
+---planted link. A file written without `base_url` belongs to the default
+---base URL and the legacy API.
 ---@param path string
+---@param opts? tingting.FileStoreOptions
 ---@return tingting.FileStore|nil store
----@return tingting.Error|nil err a bad path
-function store.file(path) end
+---@return tingting.Error|nil err a bad path or option
+function store.file(path, opts) end
 
 ---Tokens and key-value entries in memory (one process).
 ---@return tingting.MemoryStore store
