@@ -37,7 +37,7 @@ TEST_PKGS = lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev ca-certificates \
             redis-server
 DEB_PKGS  = $(DEMO_PKGS) $(TEST_PKGS)
 
-.PHONY: all deps demo-deps bench-deps dist dist-check build build-5.1 build-5.3 test-compat test lint demo openresty-demo openresty-demo-2hosts docs clean rock rock-check bench \
+.PHONY: all deps demo-deps bench-deps docs-deps dist dist-check build build-5.1 build-5.3 test-compat test lint demo openresty-demo openresty-demo-2hosts docs clean rock rock-check bench \
         test-sanitize test-valgrind fuzz fuzz-smoke soak
 
 all: build
@@ -177,7 +177,12 @@ bench: deps bench-deps build build-5.1 build/bench/bare_curl
 
 # API docs from the LDoc comments (config.ld) into doc/, rendered with discount
 # (lua-discount). Any warning, or a markdown formatter that is missing, fails.
-docs:
+# Only the docs need these: ldoc and the markdown it renders with.
+DOCS_PKGS = lua-ldoc lua-discount
+docs-deps:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DOCS_PKGS)"
+
+docs: docs-deps
 	@mkdir -p build
 	@ldoc -c config.ld . >build/ldoc.log 2>build/ldoc.warnings || { cat build/ldoc.log build/ldoc.warnings; exit 1; }
 	@if [ -s build/ldoc.warnings ] || grep -q '^format:' build/ldoc.log; then \

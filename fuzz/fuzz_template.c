@@ -15,7 +15,7 @@ static const char SRC[] =
   "  local tags = assert(template.tags(msg))\n"
   "  for _, t in ipairs(tags) do assert(msg:find('{' .. t .. '}', 1, true)) end\n"
   "  local ok, why = template.check(msg, usable)\n"
-  "  assert(ok == true or type(why) == 'string')\n"
+  "  assert(ok == true or (type(why) == 'table' and type(why.message) == 'string' and why.field == 'message'))\n"
   "  local out, missing = template.render(msg, values)\n"
   "  assert(type(out) == 'string' and type(missing) == 'table')\n"
   "  local same, all = template.render(msg, {})\n"

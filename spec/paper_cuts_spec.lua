@@ -385,3 +385,25 @@ describe("small inputs, clear answers", function()
     s:close()
   end)
 end)
+
+describe("a report to a path that cannot be written", function()
+  it("names the path, is not retried, and leaves nothing behind", function()
+    emu.reset()
+    local s = legacy_session()
+    local c = assert(s:create_campaign { name = "r", services = "SMS", individual_number = { "9843818700" } })
+    -- a directory that exists, where no file can be made (not even by root)
+    local path = "/proc/tingting-report.csv"
+    emu.clear_requests()
+    local ok, err = c:report(path)
+    assert.is_nil(ok)
+    assert.matches(path, err.message, 1, true)
+    assert.is_false(err.retryable)
+    assert.equal(1, err.attempts)
+    local downloads = 0
+    for _, r in ipairs(emu.requests()) do
+      if r.path:find("/report/download/", 1, true) then downloads = downloads + 1 end
+    end
+    assert.equal(1, downloads)
+    s:close()
+  end)
+end)

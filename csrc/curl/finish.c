@@ -118,6 +118,10 @@ static int push_error(lua_State *L, tt_xfer *x, CURLcode rc) {
   } else if (rc == CURLE_SEND_FAIL_REWIND) {
     snprintf(msg, sizeof msg, "the connection closed without an answer; the request may have "
                               "been processed, and was not resent as it is not idempotent");
+  } else if (x->fail != NULL && x->fail_errno != 0 && x->sink != NULL) {
+    /* the caller's file, not the network: another try would fail alike */
+    snprintf(msg, sizeof msg, "%s %.200s: %s (not retried)", x->fail, x->sink, strerror(x->fail_errno));
+    final = 1;
   } else if (x->fail != NULL && x->fail_errno != 0) {
     snprintf(msg, sizeof msg, "%s: %s", x->fail, strerror(x->fail_errno));
   } else if (x->fail != NULL) {
