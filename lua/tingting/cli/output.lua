@@ -58,6 +58,52 @@ local function utf8_at(s, i)
   return len, cp
 end
 
+-- `s` with each byte that pattern `special` finds, and what follows it as
+-- `piece(s, j)` says, rewritten: piece returns the text and the bytes taken.
+local function rewrite(s, special, piece)
+  local out, n, i, len = {}, 0, 1, #s
+  while i <= len do
+    local j = s:find(special, i)
+    if not j then
+      n = n + 1
+      out[n] = s:sub(i)
+      break
+    end
+    if j > i then
+      n = n + 1
+      out[n] = s:sub(i, j - 1)
+    end
+    local text, step = piece(s, j)
+    n = n + 1
+    out[n] = text
+    i = j + step
+  end
+  return table.concat(out)
+end
+
+-- A non-ASCII character of text: itself, or `\uHHHH` when a terminal would
+-- act on it; `stray(b)` for a byte that is not UTF-8.
+local function non_ascii(s, j, stray)
+  local ulen, cp = utf8_at(s, j)
+  if not ulen then return stray(s:byte(j)), 1 end
+  if hidden_cp(cp) then return ("\\u%04x"):format(cp), ulen end
+  return s:sub(j, j + ulen - 1), ulen
+end
+
+local function hex_byte(b) return ("\\x%02x"):format(b) end
+
+local function visible(s, j)
+  local b = s:byte(j)
+  if b < 0x80 then return hex_byte(b), 1 end
+  return non_ascii(s, j, hex_byte)
+end
+
+local function visible_multiline(s, j)
+  local b = s:byte(j)
+  if b == 10 or b == 9 or (b == 13 and s:byte(j + 1) == 10) then return string.char(b), 1 end
+  return visible(s, j)
+end
+
 --- `s` with everything a terminal would act on made visible, so that text
 -- from the server never moves the cursor, retitles the window or clears the
 -- screen: C0 controls and DEL as `\xHH` (ESC is `\x1b`), C1 controls and
@@ -68,39 +114,7 @@ function M.safe(s, multiline)
   s = tostring(s)
   -- the common case, nothing to do: printable ASCII only
   if not s:find("[^\32-\126]") then return s end
-  local out, n, i, len = {}, 0, 1, #s
-  while i <= len do
-    local j = s:find("[^\32-\126]", i)
-    if not j then
-      n = n + 1
-      out[n] = s:sub(i)
-      break
-    end
-    if j > i then
-      n = n + 1
-      out[n] = s:sub(i, j - 1)
-    end
-    local b = s:byte(j)
-    local piece, step
-    if multiline and (b == 10 or b == 9 or (b == 13 and s:byte(j + 1) == 10)) then
-      piece, step = string.char(b), 1
-    elseif b < 0x80 then
-      piece, step = ("\\x%02x"):format(b), 1
-    else
-      local ulen, cp = utf8_at(s, j)
-      if not ulen then
-        piece, step = ("\\x%02x"):format(b), 1
-      elseif hidden_cp(cp) then
-        piece, step = ("\\u%04x"):format(cp), ulen
-      else
-        piece, step = s:sub(j, j + ulen - 1), ulen
-      end
-    end
-    n = n + 1
-    out[n] = piece
-    i = j + step
-  end
-  return table.concat(out)
+  return rewrite(s, "[^\32-\126]", multiline and visible_multiline or visible)
 end
 
 local function is_integral(v)
@@ -186,30 +200,13 @@ function M.json(v)
   return text
 end
 
+local function replacement() return "\\ufffd" end
+local function json_piece(s, j) return non_ascii(s, j, replacement) end
+
 --- JSON text with C1 controls and bidi overrides as `\uHHHH` and bytes that
 -- are not UTF-8 as U+FFFD: the same document to a parser, inert on a terminal.
 function M.json_safe(text)
-  local out, n, i, len = {}, 0, 1, #text
-  while i <= len do
-    local j = text:find("[\128-\255]", i)
-    if not j then
-      n = n + 1
-      out[n] = text:sub(i)
-      break
-    end
-    n = n + 1
-    out[n] = text:sub(i, j - 1)
-    local ulen, cp = utf8_at(text, j)
-    n = n + 1
-    if not ulen then
-      out[n], i = "\\ufffd", j + 1
-    elseif hidden_cp(cp) then
-      out[n], i = ("\\u%04x"):format(cp), j + ulen
-    else
-      out[n], i = text:sub(j, j + ulen - 1), j + ulen
-    end
-  end
-  return table.concat(out)
+  return rewrite(text, "[\128-\255]", json_piece)
 end
 
 return M

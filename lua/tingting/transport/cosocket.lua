@@ -209,15 +209,7 @@ local function remove_part(sink)
   if sink then os.remove(sink.part) end
 end
 
--- A download's .part file, created anew (mode 0600: reports hold phone
--- numbers): a stale one goes first, and a link planted at the name then
--- makes the exclusive create fail instead of being written through.
-local function open_part(part)
-  os.remove(part)
-  local ok, err = core.create_private(part)
-  if not ok then return nil, err end
-  return io.open(part, "r+b")
-end
+local open_part = threads.open_part
 
 -- Body bytes of a 2xx answer to the sink's .part file, opened on first use.
 local function sink_write(sink, data)

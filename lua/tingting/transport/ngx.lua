@@ -185,15 +185,7 @@ local function any_connected(list)
   return false
 end
 
--- A download's .part file, created anew (mode 0600: reports hold phone
--- numbers): a stale one goes first, and a link planted at the name then
--- makes the exclusive create fail instead of being written through.
-local function open_part(part)
-  os.remove(part)
-  local ok, err = core.create_private(part)
-  if not ok then return nil, err end
-  return io.open(part, "r+b")
-end
+local open_part = threads.open_part
 
 -- Write a download to `path` through a temporary file, so a failed write
 -- never leaves half a report under the final name.

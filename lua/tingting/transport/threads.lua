@@ -1,6 +1,8 @@
---- Batches on nginx light threads, for the transports that run inside nginx
--- (subrequests and cosockets): `many` over any object with `request`.
+--- What the transports that run inside nginx (subrequests and cosockets)
+-- share: batches on light threads (`many` over any object with `request`),
+-- and the file a download is written to.
 -- @module tingting.transport.threads
+local core = require "tingting.core"
 local spawn, wait = ngx.thread.spawn, ngx.thread.wait
 
 local M = {}
@@ -39,6 +41,16 @@ function M.many(t, reqs, concurrency, on_done, name)
   end
   if failure ~= nil then error(failure, 0) end
   return true
+end
+
+--- A download's .part file, created anew (mode 0600: reports hold phone
+-- numbers): a stale one goes first, and a link planted at the name then
+-- makes the exclusive create fail instead of being written through.
+function M.open_part(part)
+  os.remove(part)
+  local ok, err = core.create_private(part)
+  if not ok then return nil, err end
+  return io.open(part, "r+b")
 end
 
 return M
