@@ -613,6 +613,7 @@ describe("tingting command on the v1 API", function()
       assert.equal("", out)
       assert.truthy(err:find("--sms-message", 1, true), err)
       assert.falsy(err:find("sms_message", 1, true), err)
+      assert.falsy(err:find("sending from", 1, true), err) -- the sender note comes with a campaign only
       assert.falsy(create_posted())
     end)
 

@@ -115,7 +115,8 @@ local function sender_list(senders)
 end
 
 -- The `user_phone` ids of a v1 campaign: --sender's, each one of the
--- account's sender numbers; else the account's only one (said on stderr).
+-- account's sender numbers; else the account's only one, with the note that
+-- says so once the campaign exists.
 local function pick_senders(ctx, s)
   local given
   if ctx.opts.sender then
@@ -135,9 +136,8 @@ local function pick_senders(ctx, s)
     return given
   end
   if #senders == 1 then
-    ctx.err:write("tingting: sending from ", output.safe(output.text(senders[1].phone_number)), " (--sender ",
-      output.text(senders[1].id), "), the account's only sender number\n")
-    return { senders[1].id }
+    return { senders[1].id }, ("tingting: sending from %s (--sender %s), the account's only sender number\n"):format(
+      output.safe(output.text(senders[1].phone_number)), output.text(senders[1].id))
   end
   if #senders == 0 then
     ctx:usage("the account has no sender number, which a v1 campaign needs (see `tingting numbers owned`)",
@@ -190,12 +190,13 @@ local function create_v1(ctx, s)
   local o = ctx.opts
   local recipients = v1_recipients(ctx)
   local voice = o.voice and ctx:id(o.voice, "--voice")
-  local senders = pick_senders(ctx, s)
+  local senders, note = pick_senders(ctx, s)
   local c = ctx:check(s:create_campaign {
     name = o.name, services = o.services and o.services:upper(), description = o.description,
     user_phone = senders, message = o.message, sms_message = o["sms-message"], schedule = o.schedule,
     voice = voice,
   })
+  if note then ctx.err:write(note) end
   local added, problems = 0, {}
   if type(recipients) == "table" and o.number then
     local report, err = c:add_numbers(recipients)
