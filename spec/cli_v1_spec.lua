@@ -550,6 +550,17 @@ describe("tingting command on the v1 API", function()
       assert.matches("\n[^\n]*9851022343[^\n]*,Sita\r?\n", report)
     end)
 
+    it("recipients the server refuses are listed by row, and exit 5: the campaign has the others", function()
+      local path = cli.home .. "/twice.csv"
+      write(path, "number\n9843818700\n9843818700\n9851022343\n")
+      local out, err, code = tt({ "campaigns", "create", "--name", "IPO", "--services", "SMS", "--sms-message", "x",
+        "--file", path }, keyed())
+      assert.equal(5, code, err)
+      assert.truthy(out:find("recipients: 2 added, 1 refused\n  row 3: 9843818700: ", 1, true), out)
+      local id = tonumber(out:match("created campaign (%d+)"))
+      assert.same({ ["9843818700"] = 1, ["9851022343"] = 1 }, emu.server_numbers(id))
+    end)
+
     it("create without recipients makes an empty campaign (`campaigns add` fills it later)", function()
       local out, err, code = tt({ "campaigns", "create", "--name", "Later", "--services", "SMS", "--sms-message", "x",
         "--json" }, keyed())

@@ -100,10 +100,11 @@ exit codes:
   0  ok
   1  API, server, network, timeout or decode failure
   2  usage or validation error (bad option, bad input), or a command the API dialect
-     lacks (`voices` on legacy: use --api v1)
+     lacks (`voices` on legacy: use --api v1), or an option of the other dialect
   3  authentication failure, or not logged in
   4  not found (campaign, number, page)
-  5  partial success (`campaigns add` with invalid or failed numbers)
+  5  partial success (`campaigns add` with invalid or failed numbers, `campaigns create`
+     on v1 with recipients the server refused)
 errors are one line on stderr; with --json, {"error": {"kind", "message", "field", "option"}}
 on stdout (same exit code)
 ]]
