@@ -486,6 +486,295 @@ describe("tingting command on the v1 API", function()
     end)
   end)
 
+  describe("campaigns on v1", function()
+    local SENDER = "+9779876565435" -- the emulator account's only sender number after a reset
+
+    -- The emulator's campaign `id` as the v1 API returns it.
+    local function server_campaign(id)
+      local status, c = V.api("GET", "campaign/" .. id .. "/")
+      assert.equal(200, status)
+      return c
+    end
+
+    -- A second sender number: bought on the legacy face, whose owned numbers are v1's senders.
+    local function buy_second_sender()
+      cli.login()
+      local out, err, code = tt { "numbers", "available", "--json" }
+      assert.equal(0, code, err)
+      local sid = decode(out)[1].phone_number_sid
+      out, err, code = tt { "numbers", "buy", sid }
+      assert.equal(0, code, out .. err)
+      emu.clear_requests()
+    end
+
+    local function create_posted() return requested("^POST /api/v1/campaign/create/?$") end
+
+    -- What was asked of the server besides reading.
+    local function changes()
+      local out = {}
+      for _, line in ipairs(paths_requested()) do
+        if not line:find("^GET ") then out[#out + 1] = line end
+      end
+      return out
+    end
+
+    it("create --number makes the campaign with the only sender, then adds the numbers", function()
+      local out, err, code = tt({ "campaigns", "create", "--name", "IPO", "--services", "SMS", "--sms-message", "hi",
+        "--number", "9843818700,9851022343" }, keyed())
+      assert.equal(0, code, err)
+      assert.truthy(err:find("sending from " .. SENDER .. " (--sender 1), the account's only sender number", 1,
+        true), err)
+      assert.truthy(out:find("created campaign", 1, true), out)
+      assert.truthy(out:find("recipients: 2 added", 1, true), out)
+      local id = tonumber(out:match("created campaign (%d+)"))
+      assert.same({ 1 }, server_campaign(id).user_phone)
+      assert.same({ ["9843818700"] = 1, ["9851022343"] = 1 }, emu.server_numbers(id))
+      assert.truthy(requested("^POST /api/v1/campaign/%d+/add%-contact/?$"))
+    end)
+
+    it("create --file FILE.csv uploads the numbers with their variables; --json reports them", function()
+      local path = cli.home .. "/people.csv"
+      write(path, "number,name\n9843818700,Ram\n9851022343,Sita\n")
+      local out, err, code = tt({ "campaigns", "create", "--name", "IPO", "--services", "PHONE", "--message",
+        "namaste {name}", "--file", path, "--json" }, keyed())
+      assert.equal(0, code, err)
+      local doc = decode(out)
+      assert.equal("IPO", doc.name)
+      assert.equal("namaste {name}", doc.message)
+      assert.same({ added = 2, failed = {} }, doc.recipients)
+      assert.truthy(requested("^PATCH /api/v1/campaign/create/%d+/detail/?$"))
+      assert.same({ ["9843818700"] = 1, ["9851022343"] = 1 }, emu.server_numbers(doc.id))
+      -- the variables reach the server: the report has a column for each
+      local report = tt({ "campaigns", "report", tostring(doc.id) }, keyed())
+      assert.matches("\n[^\n]*9843818700[^\n]*,Ram\r?\n", report)
+      assert.matches("\n[^\n]*9851022343[^\n]*,Sita\r?\n", report)
+    end)
+
+    it("recipients the server refuses are listed by row, and exit 5: the campaign has the others", function()
+      local path = cli.home .. "/twice.csv"
+      write(path, "number\n9843818700\n9843818700\n9851022343\n")
+      local out, err, code = tt({ "campaigns", "create", "--name", "IPO", "--services", "SMS", "--sms-message", "x",
+        "--file", path }, keyed())
+      assert.equal(5, code, err)
+      assert.truthy(out:find("recipients: 2 added, 1 refused\n  row 3: 9843818700: ", 1, true), out)
+      local id = tonumber(out:match("created campaign (%d+)"))
+      assert.same({ ["9843818700"] = 1, ["9851022343"] = 1 }, emu.server_numbers(id))
+    end)
+
+    it("create without recipients makes an empty campaign (`campaigns add` fills it later)", function()
+      local out, err, code = tt({ "campaigns", "create", "--name", "Later", "--services", "SMS", "--sms-message", "x",
+        "--json" }, keyed())
+      assert.equal(0, code, err)
+      assert.equal(0, decode(out).recipients.added)
+      assert.falsy(requested("add%-contact"))
+    end)
+
+    it("--sender picks the sender number, and no note is printed", function()
+      buy_second_sender()
+      local out, err, code = tt({ "campaigns", "create", "--name", "Two", "--services", "SMS", "--sms-message", "x",
+        "--sender", "2", "--json" }, keyed())
+      assert.equal(0, code, err)
+      assert.equal("", err)
+      assert.same({ 2 }, server_campaign(decode(out).id).user_phone)
+    end)
+
+    it("with several sender numbers and no --sender: exit 2 listing them, nothing created", function()
+      buy_second_sender()
+      local out, err, code = tt({ "campaigns", "create", "--name", "Two", "--services", "SMS", "--sms-message", "x",
+        "--number", "9843818700" }, keyed())
+      assert.equal(2, code)
+      assert.equal("", out)
+      one_line_error(err)
+      assert.truthy(err:find("the account has 2 sender numbers: choose with --sender ID (1 (" .. SENDER .. "), 2 (",
+        1, true), err)
+      assert.falsy(create_posted())
+    end)
+
+    it("a --sender that is not the account's: exit 2 naming it and the senders, nothing created", function()
+      local out, _, code = tt({ "campaigns", "create", "--name", "X", "--services", "SMS", "--sms-message", "x",
+        "--sender", "9", "--number", "9843818700", "--json" }, keyed())
+      assert.equal(2, code)
+      local e = decode(out).error
+      assert.equal("--sender", e.option)
+      assert.truthy(e.message:find("--sender 9: not one of the account's sender numbers (1 (" .. SENDER .. "))", 1,
+        true), e.message)
+      assert.falsy(create_posted())
+    end)
+
+    it("a bad --number or a bad row of --file exits 2 before anything is sent", function()
+      local out, err, code = tt({ "campaigns", "create", "--name", "X", "--services", "SMS", "--sms-message", "x",
+        "--number", "9843818700,12" }, keyed())
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.truthy(err:find("--number (value 2): too few digits", 1, true), err)
+      local path = cli.home .. "/bad.csv"
+      write(path, "number\n9843818700\nabc\n")
+      out, err, code = tt({ "campaigns", "create", "--name", "X", "--services", "SMS", "--sms-message", "x",
+        "--file", path }, keyed())
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.truthy(err:find("--file: " .. path .. ": line 3:", 1, true), err)
+      assert.same({}, paths_requested())
+    end)
+
+    it("a field the server needs names the option: no --sms-message for SMS is exit 2, nothing created", function()
+      local out, err, code = tt({ "campaigns", "create", "--name", "X", "--services", "SMS", "--number",
+        "9843818700" }, keyed())
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.truthy(err:find("--sms-message", 1, true), err)
+      assert.falsy(err:find("sms_message", 1, true), err)
+      assert.falsy(err:find("sending from", 1, true), err) -- the sender note comes with a campaign only
+      assert.falsy(create_posted())
+    end)
+
+    it("recipients that cannot be added after the campaign exists: the error names the campaign, exit 1", function()
+      emu.fault { method = "POST", path = "^/api/v1/campaign/%d+/add%-contact/?$", kind = "status", status = 500,
+        count = 100 }
+      local out, err, code = tt({ "campaigns", "create", "--name", "Half", "--services", "SMS", "--sms-message", "x",
+        "--number", "9843818700" }, keyed())
+      assert.equal(1, code)
+      assert.equal("", out)
+      local id = tonumber(err:match("created campaign (%d+), but adding its recipients failed"))
+      assert.truthy(id, err)
+      assert.truthy(err:find("tingting campaigns add " .. id .. " FILE.csv", 1, true), err)
+      assert.equal("Half", server_campaign(id).name)
+    end)
+
+    it("begin sets the message, voice, length factor and category given, then runs the campaign", function()
+      local id = v1_campaign()
+      emu.clear_requests()
+      local out, err, code = tt({ "campaigns", "begin", tostring(id), "--message", "namaste", "--sms-message", "hello",
+        "--voice", "3", "--length-factor", "1.2", "--category", "Text" }, keyed())
+      assert.equal(0, code, err)
+      assert.truthy(out:find("started campaign " .. id, 1, true), out)
+      assert.same({ "PATCH /api/v1/campaign/create/" .. id .. "/message/", "POST /api/v1/run-campaign/" .. id .. "/" },
+        changes())
+      local c = server_campaign(id)
+      assert.equal("namaste", c.message)
+      assert.equal("hello", c.sms_message)
+      assert.equal(3, c.voice)
+      assert.equal("Text", c.category)
+      assert.not_equal("Not Started", c.status)
+    end)
+
+    it("begin without options runs the campaign as it is", function()
+      local id = v1_campaign()
+      emu.clear_requests()
+      local out, err, code = tt({ "campaigns", "begin", tostring(id), "--json" }, keyed())
+      assert.equal(0, code, err)
+      assert.equal("string", type(decode(out).message))
+      assert.same({ "POST /api/v1/run-campaign/" .. id .. "/" }, changes())
+    end)
+
+    it("update takes --message, --sms-message and --schedule on v1", function()
+      local id = v1_campaign()
+      local out, err, code = tt({ "campaigns", "update", tostring(id), "--message", "new text", "--sms-message", "sms",
+        "--json" }, keyed())
+      assert.equal(0, code, err)
+      assert.equal("new text", decode(out).message)
+      assert.equal("sms", server_campaign(id).sms_message)
+    end)
+
+    it("voice test --campaign ID previews on that campaign and prints the audio URL", function()
+      local id = v1_campaign()
+      emu.clear_requests()
+      local out, err, code = tt({ "voice", "test", "namaste", "--campaign", tostring(id), "--voice", "3" }, keyed())
+      assert.equal(0, code, err)
+      assert.matches("^https?://%S+%.mp3\n$", out)
+      assert.truthy(requested("^POST /api/v1/test%-speak/riri/" .. id .. "/?$"))
+    end)
+
+    it("voice test without --campaign on v1: exit 2 saying v1 needs it, nothing sent", function()
+      local out, err, code = tt({ "voice", "test", "namaste" }, keyed())
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.truthy(err:find("--campaign ID is required on the v1 API", 1, true), err)
+      assert.same({}, paths_requested())
+    end)
+
+    it("numbers owned lists the sender numbers with the ids --sender takes", function()
+      local out, err, code = tt({ "numbers", "owned" }, keyed())
+      assert.equal(0, code, err)
+      assert.matches("^ID%s+NUMBER\n1%s+%" .. SENDER .. "\n$", out)
+    end)
+
+    local legacy_only = { { "numbers", "buy", "abc" }, { "numbers", "release", "abc" }, { "numbers", "available" } }
+    for _, argv in ipairs(legacy_only) do
+      it(table.concat(argv, " ") .. " on v1: exit 2 naming what v1 offers, nothing sent", function()
+        local out, err, code = tt(argv, keyed())
+        assert.equal(2, code)
+        assert.equal("", out)
+        one_line_error(err)
+        assert.truthy(err:find(argv[1] .. " " .. argv[2] .. " is legacy-only", 1, true), err)
+        assert.truthy(err:find("numbers owned", 1, true), err)
+        assert.same({}, paths_requested())
+      end)
+    end
+
+    it("campaigns summary on v1: exit 2 pointing to dashboard, nothing sent", function()
+      local out, err, code = tt({ "campaigns", "summary" }, keyed())
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.truthy(err:find("tingting dashboard", 1, true), err)
+      assert.same({}, paths_requested())
+    end)
+
+    describe("an option of the other dialect exits 2 naming it, nothing sent", function()
+      local v1_cases = {
+        { { "campaigns", "begin", "1", "--audio", "x.mp3" }, "--audio is legacy-only" },
+        { { "campaigns", "begin", "1", "--individual", "3" }, "--individual is legacy-only" },
+        { { "campaigns", "begin", "1", "--status", "failed" }, "--status is legacy-only" },
+        { { "campaigns", "begin", "1", "--schedule", "2030-01-01T10:00" }, "campaigns update" },
+        { { "campaigns", "update", "1", "--description", "d" }, "--description is legacy-only" },
+      }
+      for _, case in ipairs(v1_cases) do
+        it("on v1: " .. table.concat(case[1], " "), function()
+          local out, err, code = tt(case[1], keyed())
+          assert.equal(2, code)
+          assert.equal("", out)
+          one_line_error(err)
+          assert.truthy(err:find(case[2], 1, true), err)
+          assert.same({}, paths_requested())
+        end)
+      end
+      local legacy_cases = {
+        { "campaigns", "create", "--name", "X", "--services", "SMS", "--number", "9843818700", "--sender", "1" },
+        { "campaigns", "create", "--name", "X", "--services", "SMS", "--number", "9843818700", "--sms-message", "x" },
+        { "campaigns", "begin", "1", "--message", "hi", "--category", "Text" },
+        { "campaigns", "update", "1", "--message", "hi" },
+        { "voice", "test", "hi", "--campaign", "1" },
+      }
+      for _, argv in ipairs(legacy_cases) do
+        it("on legacy: " .. table.concat(argv, " "), function()
+          cli.login()
+          emu.clear_requests()
+          local json = {}
+          for i, a in ipairs(argv) do json[i] = a end
+          json[#json + 1] = "--json"
+          local out, _, code = tt(json)
+          assert.equal(2, code)
+          local e = decode(out).error
+          assert.matches("^%-%-[%w-]+ is v1%-only: this session uses the legacy API", e.message)
+          assert.equal(e.message:match("^(%-%-[%w-]+)"), e.option)
+          assert.same({}, paths_requested())
+        end)
+      end
+    end)
+
+    it("--help marks the options of one dialect", function()
+      local out = run { "campaigns", "create", "--help" }
+      assert.matches("%-%-sender ID %.%.%.%s+[^\n]*%(v1 only%)", out)
+      out = run { "campaigns", "begin", "--help" }
+      assert.matches("%-%-audio FILE%s+[^\n]*%(legacy only%)", out)
+      assert.matches("%-%-category C%s+[^\n]*%(v1 only%)", out)
+      out = run { "voice", "test", "--help" }
+      assert.matches("%-%-campaign ID%s+[^\n]*%(v1 only%)", out)
+      out = run { "numbers", "buy", "--help" }
+      assert.truthy(out:find("Legacy only", 1, true), out)
+    end)
+  end)
+
   it("never prints the API token, login tokens or OTP codes outside token show/generate and --show-codes", function()
     send_otp("24680")
     local id = v1_campaign()

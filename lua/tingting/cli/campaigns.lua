@@ -30,14 +30,23 @@ local function campaign(ctx)
   return ctx:check(ctx:session():campaign(id))
 end
 
+-- What a v1 campaign has besides the legacy fields, shown when the server sent it.
+local V1_SHOWN = { { "status", "status" }, { "message", "message" }, { "sms message", "sms_message" },
+  { "voice", "voice" }, { "category", "category" }, { "schedule", "schedule" },
+  { "contacts", "campaign_action_count" } }
+
 local function show_campaign(ctx, c, verb)
   local f = fields(c)
   if ctx.as_json then return ctx:json(f) end
   if verb then ctx.out:write(verb, " campaign ", output.text(f.id), "\n") end
-  output.pairs(ctx.out, {
+  local list = {
     { "id", f.id }, { "name", f.name }, { "services", f.services }, { "description", f.description },
     { "usable tags", f.usable_tags }, { "phone", f.user_phone },
-  })
+  }
+  for _, row in ipairs(V1_SHOWN) do
+    if f[row[2]] ~= nil then list[#list + 1] = { row[1], f[row[2]] } end
+  end
+  output.pairs(ctx.out, list)
 end
 
 local function list(ctx)
@@ -97,10 +106,141 @@ local function check_number_file(path)
   return kind
 end
 
+-- v1 create ------------------------------------------------------------------------
+
+local function sender_list(senders)
+  local parts = {}
+  for i, p in ipairs(senders) do parts[i] = output.text(p.id) .. " (" .. output.text(p.phone_number) .. ")" end
+  return table.concat(parts, ", ")
+end
+
+-- The `user_phone` ids of a v1 campaign: --sender's, each one of the
+-- account's sender numbers; else the account's only one, with the note that
+-- says so once the campaign exists.
+local function pick_senders(ctx, s)
+  local given
+  if ctx.opts.sender then
+    given = {}
+    for i, v in ipairs(ctx.opts.sender) do given[i] = ctx:id(v, "--sender") end
+  end
+  local senders = ctx:check(s:sender_numbers())
+  if given then
+    local known = {}
+    for _, p in ipairs(senders) do known[tostring(p.id)] = true end
+    for _, id in ipairs(given) do
+      if not known[tostring(id)] then
+        ctx:usage(("--sender %s: not one of the account's sender numbers (%s)"):format(tostring(id),
+          #senders > 0 and sender_list(senders) or "it has none"), "--sender")
+      end
+    end
+    return given
+  end
+  if #senders == 1 then
+    return { senders[1].id }, ("tingting: sending from %s (--sender %s), the account's only sender number\n"):format(
+      output.safe(output.text(senders[1].phone_number)), output.text(senders[1].id))
+  end
+  if #senders == 0 then
+    ctx:usage("the account has no sender number, which a v1 campaign needs (see `tingting numbers owned`)",
+      "--sender")
+  end
+  ctx:usage("the account has " .. #senders .. " sender numbers: choose with --sender ID (" .. sender_list(senders)
+    .. ")", "--sender")
+end
+
+-- The recipients of `create` on v1, read and checked before the campaign
+-- exists, so that a bad number or file leaves nothing behind: a list of
+-- numbers or records, or the path of an .xlsx (the server reads it).
+local function v1_recipients(ctx)
+  local o = ctx.opts
+  if o.number then
+    local nums = require "tingting.numbers"
+    for i, v in ipairs(o.number) do
+      local ok, err = nums.normalize(v)
+      if not ok then
+        ctx:usage(("--number (value %d): %s"):format(i, err.message:gsub("^number: ", "")), "--number")
+      end
+    end
+    return o.number
+  end
+  if o.file then
+    if check_number_file(o.file) == "xlsx" then return o.file end
+    local records, rerr = require("tingting.numbers").read_csv(o.file)
+    if not records then file_error(o.file, rerr.message, "--file") end
+    if #records == 0 then file_error(o.file, "no numbers in the file", "--file") end
+    for _, r in ipairs(records) do
+      local ok, err = require("tingting.numbers").normalize(r.number)
+      if not ok then
+        file_error(o.file, ("line %d: %s"):format(r.line, err.message:gsub("^number: ", "")), "--file")
+      end
+    end
+    return records
+  end
+end
+
+-- Adding the recipients failed once the campaign existed: say which
+-- campaign, that it is there without them, and how to add them.
+local function recipients_failed(ctx, c, err)
+  local msg, info = ctx:describe(err)
+  exit.fail(exit.exit_code(err), ("created campaign %s, but adding its recipients failed: %s; the campaign "
+    .. "exists without them: add them with `tingting campaigns add %s FILE.csv`, or delete it with "
+    .. "`tingting campaigns delete %s`"):format(output.text(c.id), msg, output.text(c.id), output.text(c.id)), info)
+end
+
+local function create_v1(ctx, s)
+  local o = ctx.opts
+  local recipients = v1_recipients(ctx)
+  local voice = o.voice and ctx:id(o.voice, "--voice")
+  local senders, note = pick_senders(ctx, s)
+  local c = ctx:check(s:create_campaign {
+    name = o.name, services = o.services and o.services:upper(), description = o.description,
+    user_phone = senders, message = o.message, sms_message = o["sms-message"], schedule = o.schedule,
+    voice = voice,
+  })
+  if note then ctx.err:write(note) end
+  local added, problems = 0, {}
+  if type(recipients) == "table" and o.number then
+    local report, err = c:add_numbers(recipients)
+    if not report then recipients_failed(ctx, c, err) end
+    added = report.added
+    for _, e in ipairs(report.invalid) do
+      problems[#problems + 1] = { number = output.text(type(e.input) == "table" and e.input.number or e.input),
+        error = output.text(e.reason) }
+    end
+    for _, e in ipairs(report.failed) do
+      problems[#problems + 1] = { number = output.text(e.number),
+        error = e.err and (ctx:describe(e.err)) or "failed" }
+    end
+    if added == 0 and #problems > 0 and #report.failed > 0 then recipients_failed(ctx, c, report.failed[1].err) end
+  elseif recipients ~= nil then
+    local res, err = c:upload_numbers(recipients)
+    if not res then recipients_failed(ctx, c, err) end
+    added = tonumber(res.total_validated_rows) or 0
+    for _, e in ipairs(type(res.error_list) == "table" and res.error_list or {}) do
+      problems[#problems + 1] = { row = e.row, number = output.text(e.number), error = output.text(e.error) }
+    end
+  end
+  if ctx.as_json then
+    local f = fields(c)
+    f.recipients = { added = added, failed = output.array(problems) }
+    ctx:json(f)
+  else
+    show_campaign(ctx, c, "created")
+    ctx.out:write(("recipients: %d added"):format(added), #problems > 0 and (", " .. #problems .. " refused") or "",
+      "\n")
+    for _, p in ipairs(problems) do
+      ctx.out:write("  ", p.row and ("row " .. output.text(p.row) .. ": ") or "", output.safe(p.number), ": ",
+        output.safe(p.error), "\n")
+    end
+  end
+  if #problems > 0 then return EXIT.partial end
+end
+
 local function create(ctx)
   local o = ctx.opts
   if o.number and o.file then ctx:usage("give --number or --file, not both") end
+  if ctx:api() == "v1" then return create_v1(ctx, ctx:session()) end
   if not o.number and not o.file then ctx:usage("give the recipients: --number NUMBER ... or --file FILE") end
+  local s = ctx:session()
   local file = o.file
   if file and check_number_file(file) == "csv" then
     -- a CSV is read a chunk at a time into the .xlsx the API takes
@@ -108,7 +248,7 @@ local function create(ctx)
     if not rows then file_error(file, rerr.message, "--file") end
     file = rows
   end
-  local c, err = ctx:session():create_campaign {
+  local c, err = s:create_campaign {
     name = o.name, services = o.services and o.services:upper(), description = o.description,
     individual_number = o.number, send_to_number_file = file,
   }
@@ -120,11 +260,13 @@ end
 
 local function update(ctx)
   local o = ctx.opts
-  if not (o.name or o.services or o.description) then
-    ctx:usage("nothing to update: give --name, --services or --description")
+  if not (o.name or o.services or o.description or o.message or o["sms-message"] or o.schedule) then
+    ctx:usage(ctx:api() == "v1" and "nothing to update: give --name, --services, --message, --sms-message or --schedule"
+      or "nothing to update: give --name, --services or --description")
   end
   local c = campaign(ctx)
-  ctx:check(c:update { name = o.name, services = o.services and o.services:upper(), description = o.description })
+  ctx:check(c:update { name = o.name, services = o.services and o.services:upper(), description = o.description,
+    message = o.message, sms_message = o["sms-message"], schedule = o.schedule })
   show_campaign(ctx, c, "updated")
 end
 
@@ -136,8 +278,27 @@ local function delete(ctx)
   ctx.out:write("deleted campaign ", output.text(id), "\n")
 end
 
+-- v1 sets the message and voice given, then runs the campaign.
+local function begin_v1(ctx)
+  local o = ctx.opts
+  local voice = o.voice and ctx:id(o.voice, "--voice")
+  local factor = o["length-factor"]
+  if factor ~= nil then factor = tonumber(factor) or factor end
+  local c = campaign(ctx)
+  local args = { message = o.message, sms_message = o["sms-message"], voice = voice, length_factor = factor,
+    category = o.category }
+  local data = ctx:check(c:begin(next(args) and args or nil))
+  if ctx.as_json then return ctx:json(data) end
+  ctx.out:write("started campaign ", output.text(c.id), "\n")
+  if type(data) == "table" and data.message ~= nil then ctx.out:write("message: ", output.text(data.message), "\n") end
+end
+
 local function begin(ctx)
   local o = ctx.opts
+  if ctx:api() == "v1" then
+    ctx:session()
+    return begin_v1(ctx)
+  end
   if o.message and o.audio then ctx:usage("give --message or --audio, not both") end
   local individual
   if o.individual then
@@ -304,6 +465,9 @@ local SUMMARY_COLUMNS = { "campaign_id", "campaign_name", "services", "total_num
   "completed", "failed", "hungup", "unanswered", "terminated", "credit_consumed" }
 
 local function summary(ctx)
+  if ctx:api() == "v1" then
+    ctx:usage("campaigns summary is legacy-only: on the v1 API run `tingting dashboard` (credits and counts)")
+  end
   local data = ctx:check(ctx:session():report_summary())
   if ctx.as_json then
     if type(data.summary) == "table" then data.summary = output.array(data.summary) end
@@ -349,28 +513,49 @@ function M.register(sub)
       create = {
         summary = "create a campaign",
         usage = "tingting campaigns create --name NAME --services PHONE|SMS (--number N ... | --file FILE) "
-          .. "[--description TEXT]",
+          .. "[--description TEXT]\n"
+          .. "       tingting --api v1 campaigns create --name NAME --services PHONE|SMS|'SMS & PHONE' [--sender ID]\n"
+          .. "         [--message M] [--sms-message M] [--voice ID] [--schedule YYYY-MM-DD] [--description TEXT]\n"
+          .. "         [--number N ... | --file FILE]",
         help = "--file takes a .xlsx or .csv with a header row: a `number` column, and `tags_*` columns that\n"
-          .. "become the campaign's usable tags.",
+          .. "become the campaign's usable tags.\n"
+          .. "Legacy: the recipients (--number or --file) are required and sent with the campaign.\n"
+          .. "v1: the campaign is created first, then --number's are added or --file uploaded (both\n"
+          .. "optional: `campaigns add` adds more later); every number is checked before anything is sent.\n"
+          .. "Without --sender the account's only sender number is used (several: choose one).\n"
+          .. "If the recipients cannot be added, the campaign stays and the error says so (its id too).\n"
+          .. "Exits 5 when the server refused some recipients (listed).",
         options = {
           { name = "name", value = "NAME", help = "the campaign's name" },
-          { name = "services", value = "PHONE|SMS", help = "voice calls (PHONE) or SMS" },
-          { name = "number", value = "N", list = true, field = "individual_number",
+          { name = "services", value = "PHONE|SMS", help = "voice calls (PHONE) or SMS (v1 also 'SMS & PHONE')" },
+          { name = "number", value = "N", list = true, field = { "individual_number", "contacts" },
             help = "a recipient (repeat, or comma-separated)" },
-          { name = "file", value = "FILE", field = "send_to_number_file", input_file = true,
+          { name = "file", value = "FILE", field = { "send_to_number_file", "bulk_file" }, input_file = true,
             help = "recipients from a .xlsx file, or a .csv file (sent as .xlsx)" },
           { name = "description", value = "TEXT", help = "a description" },
+          { name = "sender", value = "ID", list = true, field = "user_phone", dialect = "v1",
+            help = "the sender number's id (`tingting numbers owned`)" },
+          { name = "message", short = "m", value = "M", dialect = "v1",
+            help = "the text to speak, with {variables}" },
+          { name = "sms-message", value = "M", field = "sms_message", dialect = "v1", help = "the SMS text" },
+          { name = "voice", value = "ID", dialect = "v1", help = "the voice's id (`tingting voices`)" },
+          { name = "schedule", value = "YYYY-MM-DD", dialect = "v1", help = "start on that day (Nepal time)" },
         },
         run = create,
       },
       update = {
-        summary = "change a campaign's name, services or description",
-        usage = "tingting campaigns update ID [--name NAME] [--services PHONE|SMS] [--description TEXT]",
+        summary = "change a campaign's name, services, description (legacy) or messages (v1)",
+        usage = "tingting campaigns update ID [--name NAME] [--services PHONE|SMS] [--description TEXT]\n"
+          .. "       tingting --api v1 campaigns update ID [--name NAME] [--services S] [--message M]\n"
+          .. "         [--sms-message M] [--schedule YYYY-MM-DD]",
         args = { "ID" },
         options = {
           { name = "name", value = "NAME", help = "new name" },
           { name = "services", value = "PHONE|SMS", help = "new services" },
-          { name = "description", value = "TEXT", help = "new description" },
+          { name = "description", value = "TEXT", dialect = "legacy", help = "new description" },
+          { name = "message", short = "m", value = "M", dialect = "v1", help = "new text to speak" },
+          { name = "sms-message", value = "M", field = "sms_message", dialect = "v1", help = "new SMS text" },
+          { name = "schedule", value = "YYYY-MM-DD", dialect = "v1", help = "new start day" },
         },
         run = update,
       },
@@ -381,21 +566,31 @@ function M.register(sub)
       begin = {
         summary = "start (or re-run) a campaign",
         usage = "tingting campaigns begin ID [--message M | --audio FILE] [--voice V] [--schedule YYYY-MM-DDTHH:MM]\n"
-          .. "         [--length-factor X] [--individual ID,...] [--status failed,hungup] [--priority audio|message]",
+          .. "         [--length-factor X] [--individual ID,...] [--status failed,hungup] [--priority audio|message]\n"
+          .. "       tingting --api v1 campaigns begin ID [--message M] [--sms-message M] [--voice ID]\n"
+          .. "         [--length-factor X] [--category Text]",
         help = "A message may use the campaign's tags ({tags_name}). A re-run (--status or --priority) may omit\n"
-          .. "the message: the last one is used. --schedule is Nepal time (UTC+05:45).",
+          .. "the message: the last one is used. --schedule is Nepal time (UTC+05:45).\n"
+          .. "v1: the options given are set on the campaign first (its message and voice), then it runs;\n"
+          .. "with none it runs as it was created. --voice is then a voice's id (`tingting voices`).",
         args = { "ID" },
         options = {
           { name = "message", short = "m", value = "M", help = "the text to speak or send" },
-          { name = "audio", value = "FILE", field = "aud_file", input_file = true,
+          { name = "sms-message", value = "M", field = "sms_message", dialect = "v1", help = "the SMS text" },
+          { name = "audio", value = "FILE", field = "aud_file", input_file = true, dialect = "legacy",
             help = "an audio file to play instead of a message" },
-          { name = "voice", value = "V", field = "voice_input", help = "np_rija, np_prasanna or np_binod" },
-          { name = "schedule", value = "YYYY-MM-DDTHH:MM", field = "schedule_date", help = "start later (Nepal time)" },
+          { name = "voice", value = "V", field = { "voice_input", "voice" },
+            help = "legacy: np_rija, np_prasanna or np_binod; v1: a voice's id" },
+          { name = "category", value = "C", dialect = "v1", help = "the message's category (Text)" },
+          { name = "schedule", value = "YYYY-MM-DDTHH:MM", field = "schedule_date", dialect = "legacy",
+            help = "start later (Nepal time)", instead = "on v1 give --schedule to `campaigns update`" },
           { name = "length-factor", value = "X", help = "speech speed factor (e.g. 1.4)" },
-          { name = "individual", value = "ID", list = true, help = "only these number ids (comma-separated)" },
-          { name = "status", value = "S", list = true,
+          { name = "individual", value = "ID", list = true, dialect = "legacy",
+            help = "only these number ids (comma-separated)" },
+          { name = "status", value = "S", list = true, dialect = "legacy",
             help = "re-run numbers with these statuses: hungup,unanswered,failed,terminated,completed" },
-          { name = "priority", value = "audio|message", help = "which to use when the campaign has both" },
+          { name = "priority", value = "audio|message", dialect = "legacy",
+            help = "which to use when the campaign has both" },
         },
         run = begin,
       },
@@ -427,7 +622,7 @@ function M.register(sub)
         run = report,
       },
       summary = {
-        summary = "credits and per-campaign status counts",
+        summary = "credits and per-campaign status counts (legacy; v1: `tingting dashboard`)",
         usage = "tingting campaigns summary", run = summary,
       },
     },

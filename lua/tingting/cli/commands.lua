@@ -119,13 +119,27 @@ local function phones_table(ctx, list)
     return
   end
   local rows = {}
+  if ctx:session().api == "v1" then
+    -- v1 numbers are an id (what `campaigns create --sender` takes) and a number
+    for i, p in ipairs(list) do rows[i] = { p.id, p.phone_number } end
+    return output.table(ctx.out, { "ID", "NUMBER" }, rows)
+  end
   for i, p in ipairs(list) do
     rows[i] = { p.phone_number, p.phone_number_sid, p.rate, p.available_capabilities, p.friendly_name }
   end
   output.table(ctx.out, { "NUMBER", "SID", "RATE", "CAPABILITIES", "NAME" }, rows, { nil, nil, nil, 24, 32 })
 end
 
+-- v1 has no numbers for sale: buying and releasing are done elsewhere.
+local function legacy_numbers_only(ctx)
+  if ctx:api() == "v1" then
+    ctx:usage("numbers " .. ctx.path[#ctx.path] .. " is legacy-only: the v1 API only reads the account's "
+      .. "numbers (`tingting numbers owned`, whose ids `campaigns create --sender` takes)")
+  end
+end
+
 local function phone_sid(ctx)
+  legacy_numbers_only(ctx)
   local sid = ctx.args[1]
   if sid == "" then ctx:usage("SID: expected a phone number SID") end
   return sid
@@ -152,7 +166,23 @@ local function otp_send(ctx)
   show_table(ctx, redact(details))
 end
 
+-- v1 previews a voice on a campaign (test-speak/riri/<id>/): its URL alone.
+local function voice_test_v1(ctx)
+  local id = ctx.opts.campaign
+  if not id then
+    ctx:usage("--campaign ID is required on the v1 API, which previews a voice on a campaign", "--campaign")
+  end
+  id = ctx:id(id, "--campaign")
+  local voice = ctx.opts.voice
+  if voice and voice:match("^%d+$") then voice = ctx:id(voice, "--voice") end
+  local c = ctx:check(ctx:session():campaign(id))
+  local url = ctx:check(c:test_voice { message = ctx.args[1], voice_input = voice })
+  if ctx.as_json then return ctx:json { audio_url = url, campaign_id = c.id } end
+  ctx.out:write(output.text(url), "\n")
+end
+
 local function voice_test(ctx)
+  if ctx:session().api == "v1" then return voice_test_v1(ctx) end
   local data = ctx:check(ctx:session():test_voice { message = ctx.args[1], voice_input = ctx.opts.voice })
   if ctx.as_json then return ctx:json(data) end
   if type(data) == "table" and data.audio_url then
@@ -189,24 +219,33 @@ function M.register(sub)
     usage = "tingting numbers owned|available|buy SID|release SID",
     sub = {
       owned = {
-        summary = "the numbers you own", usage = "tingting numbers owned [--json]",
+        summary = "the numbers you own (v1: the sender numbers, with their ids)",
+        usage = "tingting numbers owned [--json]",
         run = function(ctx) phones_table(ctx, ctx:check(ctx:session():owned_numbers())) end,
       },
       available = {
-        summary = "numbers for sale", usage = "tingting numbers available [--json]",
-        run = function(ctx) phones_table(ctx, ctx:check(ctx:session():available_numbers())) end,
+        summary = "numbers for sale (legacy)", usage = "tingting numbers available [--json]",
+        help = "Legacy only: on the v1 API this exits 2 (v1 has `numbers owned` only).",
+        run = function(ctx)
+          legacy_numbers_only(ctx)
+          phones_table(ctx, ctx:check(ctx:session():available_numbers()))
+        end,
       },
       buy = {
-        summary = "buy a number by its SID", usage = "tingting numbers buy SID", args = { "SID" },
+        summary = "buy a number by its SID (legacy)", usage = "tingting numbers buy SID", args = { "SID" },
+        help = "Legacy only: on the v1 API this exits 2 (v1 has `numbers owned` only).",
         arg_fields = { phone_sid = "SID" },
         run = function(ctx)
-          local phone = ctx:check(ctx:session():buy_number(phone_sid(ctx)))
+          local sid = phone_sid(ctx)
+          local phone = ctx:check(ctx:session():buy_number(sid))
           if ctx.as_json then return ctx:json(phone) end
           ctx.out:write("bought ", output.text(phone.phone_number), " (", output.text(phone.phone_number_sid), ")\n")
         end,
       },
       release = {
-        summary = "release a number you own by its SID", usage = "tingting numbers release SID", args = { "SID" },
+        summary = "release a number you own by its SID (legacy)", usage = "tingting numbers release SID",
+        args = { "SID" },
+        help = "Legacy only: on the v1 API this exits 2 (v1 has `numbers owned` only).",
         arg_fields = { phone_sid = "SID" },
         run = function(ctx)
           local sid = phone_sid(ctx)
@@ -246,10 +285,16 @@ function M.register(sub)
     sub = {
       test = {
         summary = "synthesise a message and print the audio URL",
-        usage = "tingting voice test MESSAGE [--voice np_rija|np_prasanna|np_binod]",
+        usage = "tingting voice test MESSAGE [--voice np_rija|np_prasanna|np_binod]\n"
+          .. "       tingting --api v1 voice test MESSAGE --campaign ID [--voice V]",
+        help = "v1 previews a voice on a campaign: --campaign is required there (and refused on legacy).",
         args = { "MESSAGE" },
         arg_fields = { message = "MESSAGE" },
-        options = { { name = "voice", value = "V", field = "voice_input", help = "np_rija, np_prasanna or np_binod" } },
+        options = {
+          { name = "voice", value = "V", field = "voice_input",
+            help = "np_rija, np_prasanna or np_binod (v1: also a voice's id)" },
+          { name = "campaign", value = "ID", field = "id", dialect = "v1", help = "the campaign to preview on" },
+        },
         run = voice_test,
       },
     },

@@ -2,7 +2,8 @@
 --
 -- 0 ok; 1 API, server, network, timeout or decode failure; 2 usage or
 -- validation error; 3 authentication (or not logged in); 4 not found;
--- 5 partial success (`campaigns add` with failed or invalid numbers).
+-- 5 partial success (`campaigns add` with failed or invalid numbers, v1
+-- `campaigns create` with recipients the server refused).
 -- A library error of kind `unsupported` (a command the session's API
 -- dialect lacks, e.g. `voices` on legacy) exits 2: the command line asked
 -- for it, and `--api v1` (or TINGTING_API_KEY) is the fix.

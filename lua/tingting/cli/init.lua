@@ -100,10 +100,11 @@ exit codes:
   0  ok
   1  API, server, network, timeout or decode failure
   2  usage or validation error (bad option, bad input), or a command the API dialect
-     lacks (`voices` on legacy: use --api v1)
+     lacks (`voices` on legacy: use --api v1), or an option of the other dialect
   3  authentication failure, or not logged in
   4  not found (campaign, number, page)
-  5  partial success (`campaigns add` with invalid or failed numbers)
+  5  partial success (`campaigns add` with invalid or failed numbers, `campaigns create`
+     on v1 with recipients the server refused)
 errors are one line on stderr; with --json, {"error": {"kind", "message", "field", "option"}}
 on stdout (same exit code)
 ]]
@@ -114,7 +115,9 @@ local function option_lines(options)
     local left = (o.short and ("-" .. o.short .. ", ") or "    ") .. "--" .. o.name
     if o.value then left = left .. " " .. o.value end
     if o.list then left = left .. " ..." end
-    rows[#rows + 1] = { left, o.help or "" }
+    local help = o.help or ""
+    if o.dialect then help = help .. " (" .. o.dialect .. " only)" end
+    rows[#rows + 1] = { left, help }
     if #left > w then w = #left end
   end
   local out = {}
@@ -328,6 +331,14 @@ function Ctx:dialect(conf)
   return api or (key and "v1") or conf.api or "legacy"
 end
 
+--- The API dialect the command's session will speak, known without making
+-- the session (so without failing for want of a login): checks that depend on
+-- it can come before the session's own.
+function Ctx:api()
+  if self._session then return self._session.api end
+  return self:dialect(self:stored_config(self:paths()))
+end
+
 --- Options of tingting.session common to every command.
 function Ctx:session_options(base)
   local o = { base_url = base, timeout = self:timeout() }
@@ -377,6 +388,7 @@ function Ctx:session()
     -- a static v1 token: no login, no stored session
     opts.api_key = key
     self._session = self:check(tingting.session(opts))
+    self:check_dialect_options(self._session.api)
     return self._session
   end
   local email, password = os.getenv("TINGTING_EMAIL"), os.getenv("TINGTING_PASSWORD")
@@ -400,7 +412,25 @@ function Ctx:session()
     fail(EXIT.auth, (api == "v1" and NOT_LOGGED_IN_V1 or NOT_LOGGED_IN) .. why)
   end
   self._session = self:check(tingting.session(opts))
+  self:check_dialect_options(self._session.api)
   return self._session
+end
+
+local DIALECT_NAME = { legacy = "legacy", v1 = "v1" }
+
+--- Refuse (exit 2, before anything is sent) an option of the command that
+-- only one API dialect has, given on a session of the other: it would
+-- otherwise be dropped silently or reach the server as an unknown field.
+function Ctx:check_dialect_options(api)
+  for _, o in ipairs(self.node and self.node.options or {}) do
+    if o.dialect and o.dialect ~= api and self.opts[o.name] ~= nil then
+      local message = ("--%s is %s-only: this session uses the %s API"):format(o.name,
+        DIALECT_NAME[o.dialect], DIALECT_NAME[api] or tostring(api))
+      if o.dialect == "v1" then message = message .. " (use --api v1 or TINGTING_API_KEY)" end
+      if o.instead then message = message .. "; " .. o.instead end
+      self:usage(message, "--" .. o.name)
+    end
+  end
 end
 
 -- main -------------------------------------------------------------------------
@@ -430,7 +460,7 @@ local function run(argv)
     fail(EXIT.usage, parsed.err .. " (see `" .. where .. " --help`)")
   end
   local ctx = setmetatable({
-    opts = parsed.options, args = parsed.args, path = parsed.path,
+    opts = parsed.options, args = parsed.args, path = parsed.path, node = parsed.node,
     as_json = parsed.options.json == true, out = io.stdout, err = io.stderr,
   }, Ctx)
   -- library field -> option, and the fields that are files the user gave
