@@ -530,6 +530,12 @@ describe("tingting command on the v1 API", function()
       assert.same({ 1 }, server_campaign(id).user_phone)
       assert.same({ ["9843818700"] = 1, ["9851022343"] = 1 }, emu.server_numbers(id))
       assert.truthy(requested("^POST /api/v1/campaign/%d+/add%-contact/?$"))
+      -- v1's contact list has each contact's carrier, and no variables
+      out, err, code = tt({ "campaigns", "numbers", tostring(id) }, keyed())
+      assert.equal(0, code, err)
+      assert.truthy(out:match("^ID +NUMBER +STATUS +DURATION +CREDIT +CARRIER\n"), out)
+      assert.truthy(out:find("9851022343", 1, true), out)
+      assert.truthy(out:find("NTC", 1, true), out)
     end)
 
     it("create --file FILE.csv uploads the numbers with their variables; --json reports them", function()

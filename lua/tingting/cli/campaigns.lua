@@ -325,12 +325,15 @@ local function begin(ctx)
   end
 end
 
-local function numbers_table(ctx, nums)
+-- v1's contact list carries no variables (they are each contact's
+-- attributes) but the carrier: that column instead of an empty TAGS.
+local function numbers_table(ctx, nums, v1)
   local rows = {}
   for i, f in ipairs(nums) do
-    rows[i] = { f.id, f.number, f.status, f.duration, f.credit_consumed, tags_text(f.available_tags) }
+    rows[i] = { f.id, f.number, f.status, f.duration, f.credit_consumed,
+      v1 and f.carrier or tags_text(f.available_tags) }
   end
-  output.table(ctx.out, { "ID", "NUMBER", "STATUS", "DURATION", "CREDIT", "TAGS" }, rows,
+  output.table(ctx.out, { "ID", "NUMBER", "STATUS", "DURATION", "CREDIT", v1 and "CARRIER" or "TAGS" }, rows,
     { nil, nil, nil, nil, nil, 48 })
 end
 
@@ -343,7 +346,7 @@ local function numbers(ctx)
   if #all == 0 then
     ctx.out:write("no numbers\n")
   else
-    numbers_table(ctx, all)
+    numbers_table(ctx, all, ctx:session().api == "v1")
   end
 end
 
