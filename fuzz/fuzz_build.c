@@ -1,5 +1,5 @@
 /* libFuzzer: arbitrary Lua argument tables, decoded from the input, through
- * core.build for every op. Values are drawn from a small grammar (strings,
+ * core.build for every op of both dialects (legacy and v1). Values are drawn from a small grammar (strings,
  * integers incl. extremes, floats incl. NaN/inf, nested tables and lists,
  * booleans, the endpoint table's own field names and typical values), so the
  * fuzzer reaches every field checker. build must return a request table or
@@ -8,12 +8,16 @@
 
 static const char SRC[] =
   "local core = require 'tingting.core'\n"
-  "local eps, names = core.endpoints(), {}\n"
-  "for _, ep in ipairs(eps) do for _, f in ipairs(ep.fields) do names[#names + 1] = f.name end end\n"
+  "local legacy, v1, names = core.endpoints('legacy'), core.endpoints('v1'), {}\n"
+  "for _, eps in ipairs { legacy, v1 } do\n"
+  "  for _, ep in ipairs(eps) do for _, f in ipairs(ep.fields) do names[#names + 1] = f.name end end\n"
+  "end\n"
   "local WORDS = { 'PHONE', 'SMS', 'failed, hungup', 'np_rija', 'audio', 'text', 'personnel',\n"
   "  'generated', '2023-05-09T17:07', '9843818700', '+977 984-381-8700', 'Code {otp}', '/dev/null',\n"
   "  '/tmp', '1.4', '../1', 'a\\0b', '\\xff', 'नमस्कार {tags_name}', 'tags_name', '4' }\n"
   "local s = core.session_new { base_url = 'http://127.0.0.1:9', access_token = 'a.b.c',\n"
+  "  timeout = 30, connect_timeout = 10 }\n"
+  "local s1 = core.session_new { base_url = 'http://127.0.0.1:9', api = 'v1', api_key = 'k',\n"
   "  timeout = 30, connect_timeout = 10 }\n"
   "return function(data)\n"
   "  local pos = 1\n"
@@ -46,8 +50,8 @@ static const char SRC[] =
   "    return nil\n"
   "  end\n"
   "  local args = byte() % 16 == 0 and value(0) or tbl(0, false)\n"
-  "  for _, ep in ipairs(eps) do\n"
-  "    local req, err = core.build(s, ep.op, args)\n"
+  "  for _, run in ipairs { { s, legacy }, { s1, v1 } } do for _, ep in ipairs(run[2]) do\n"
+  "    local req, err = core.build(run[1], ep.op, args)\n"
   "    if req then\n"
   "      assert(type(req.url) == 'string' and req.method == ep.method)\n"
   "      for k, v in pairs(req.headers) do assert(not (k .. v):find('[\\r\\n%z]'), 'CR/LF in a header') end\n"
@@ -55,7 +59,7 @@ static const char SRC[] =
   "      assert(core.is_error(err) and err.kind == 'validation' and type(err.field) == 'string')\n"
   "      assert(err.sent == false); tostring(err)\n"
   "    end\n"
-  "  end\n"
+  "  end end\n"
   "end\n";
 
 static lua_State *L;
