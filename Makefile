@@ -114,33 +114,36 @@ demo: demo-deps build
 	TINGTING_BASE_URL=$$url LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" \
 	  $(LUA) examples/quickstart_v1.lua
 
-# The OTP service of examples/openresty in nginx (LuaJIT) against the emulator.
+# The OTP service of examples/openresty in nginx (LuaJIT) against the emulator:
+# the emulator on PORT, the service on PORT+1 (and PORT+2 for the second host).
 OPENRESTY = examples/openresty/run
+PORT1 = $(shell echo $$(( $(PORT) + 1 )))
+PORT2 = $(shell echo $$(( $(PORT) + 2 )))
 openresty-demo: deps build build-5.1
 	@set -e; \
-	url=$$($(EMU) start --port 8787); \
-	trap '$(OPENRESTY) stop --port 8788; $(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
-	svc=$$($(OPENRESTY) start --port 8788 --api $$url); \
+	url=$$($(EMU) start --port $(PORT)); \
+	trap '$(OPENRESTY) stop --port $(PORT1); $(EMU) stop --port $(PORT) >/dev/null 2>&1 || true' EXIT; \
+	svc=$$($(OPENRESTY) start --port $(PORT1) --api $$url); \
 	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) examples/openresty/demo.lua $$svc $$url
 
 # The same service on two hosts sharing one Redis (README, "Running on several
-# hosts"): nginx A on 8788 and B on 8789, each its own prefix and shared dicts,
-# and a private redis-server (no persistence, its directory under build/).
+# hosts"): nginx A on PORT+1 and B on PORT+2, each its own prefix and shared
+# dicts, and a private redis-server (no persistence, its directory under build/).
 REDIS_DEMO_PORT ?= 6390
 REDIS_DEMO_DIR   = $(CURDIR)/build/redis-demo
 openresty-demo-2hosts: deps build build-5.1
 	@set -e; \
-	url=$$($(EMU) start --port 8787); \
+	url=$$($(EMU) start --port $(PORT)); \
 	rm -rf $(REDIS_DEMO_DIR); mkdir -p $(REDIS_DEMO_DIR); \
-	trap '$(OPENRESTY) stop --port 8788; $(OPENRESTY) stop --port 8789; \
+	trap '$(OPENRESTY) stop --port $(PORT1); $(OPENRESTY) stop --port $(PORT2); \
 	  kill $$(cat $(REDIS_DEMO_DIR)/redis.pid 2>/dev/null) 2>/dev/null; \
-	  $(EMU) stop --port 8787 >/dev/null 2>&1 || true' EXIT; \
+	  $(EMU) stop --port $(PORT) >/dev/null 2>&1 || true' EXIT; \
 	redis-server --port $(REDIS_DEMO_PORT) --bind 127.0.0.1 --save '' --appendonly no \
 	  --dir $(REDIS_DEMO_DIR) --daemonize yes --pidfile $(REDIS_DEMO_DIR)/redis.pid \
 	  --logfile $(REDIS_DEMO_DIR)/redis.log; \
 	export TINGTING_REDIS=127.0.0.1:$(REDIS_DEMO_PORT); \
-	a=$$($(OPENRESTY) start --port 8788 --api $$url); \
-	b=$$($(OPENRESTY) start --port 8789 --api $$url); \
+	a=$$($(OPENRESTY) start --port $(PORT1) --api $$url); \
+	b=$$($(OPENRESTY) start --port $(PORT2) --api $$url); \
 	LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="$(BUILD)/?.so;;" $(LUA) examples/openresty/demo_2hosts.lua $$a $$b $$url
 
 BENCH_PORT ?= 18797
