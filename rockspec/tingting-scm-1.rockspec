@@ -1,7 +1,11 @@
 package = "tingting"
 version = "scm-1"
+-- The development version: `luarocks make rockspec/tingting-scm-1.rockspec`
+-- builds the checkout it is in (make rock); `luarocks install` of this file
+-- clones the repository's main branch.
 source = {
-  url = "git+file:///dev/null", -- built from a checkout: luarocks make rockspec/tingting-scm-1.rockspec
+  url = "git+https://github.com/tingting-lua/tingting.git",
+  branch = "main",
 }
 description = {
   summary = "Client for the TingTing voice and SMS campaign API",
@@ -10,6 +14,7 @@ Voice calls and SMS to many recipients, Nepali text-to-speech, tag-personalised
 messages, scheduling and OTP, through the TingTing API: a C core over libcurl
 with a Lua face, for Lua 5.1-5.4, LuaJIT and OpenResty.
 ]],
+  homepage = "https://github.com/tingting-lua/tingting",
   license = "MIT",
 }
 dependencies = {
