@@ -1,33 +1,22 @@
 -- c:add_numbers against the emulator: validation first, dedupe, skip existing,
 -- progress, and exactly-once under injected faults, proven from the server's state.
 local tingting = require "tingting"
-local call = require "tingting.call"
 local emu = require "spec.helpers.emulator"
+local B = require "spec.helpers.batch"
 
 local ADD = "^/api/system/campaigns/number/%d+/?$"
 
 local server_numbers = emu.server_numbers
 
-local function make_numbers(n, start)
-  local out = {}
-  for i = 1, n do out[i] = tostring(9800000000 + (start or 0) + i) end
-  return out
-end
+local make_numbers = B.make_numbers
 
 describe("add_numbers", function()
-  local s, c, saved
+  local s, c
   before_each(function()
-    emu.reset()
-    s = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test", timeout = 5 })
-    c = assert(s:create_campaign { name = "batch", services = "SMS", individual_number = { "9843818700" } })
-    saved = call.policy.backoff_base
-    call.policy.backoff_base = 0.01
+    s, c = B.legacy_campaign("batch")
+    B.fast_retries()
   end)
-  after_each(function()
-    call.policy.backoff_base = saved
-    emu.clear_faults()
-    s:close()
-  end)
+  after_each(function() B.finish(s) end)
 
   it("validates, normalizes and dedupes before sending, and skips numbers already there", function()
     local seen = {}
@@ -61,17 +50,11 @@ describe("add_numbers", function()
 
   it("adds every valid number exactly once under 10% faults of every kind", function()
     local list = make_numbers(300)
-    for _, kind in ipairs { "drop", "truncate", "html" } do
-      emu.fault { method = "POST", path = ADD, kind = kind, rate = 0.03 }
-    end
-    emu.fault { method = "POST", path = ADD, kind = "drop", after = true, rate = 0.03 }
-    emu.fault { method = "POST", path = ADD, kind = "status", status = 429, retry_after = 0, rate = 0.02 }
-    emu.fault { method = "POST", path = ADD, kind = "status", status = 503, rate = 0.02 }
+    B.every_fault(ADD, { cut = 0.03, after = 0.03, status = 0.02 })
     local report = assert(c:add_numbers(list, { concurrency = 8 }))
     emu.clear_faults()
     local counts = server_numbers(c.id)
-    local failed = {}
-    for _, f in ipairs(report.failed) do failed[f.number] = f.err end
+    local failed = B.failed_numbers(report)
     for _, number in ipairs(list) do
       if failed[number] then
         assert.is_nil(counts[number], number .. " failed but is in the campaign")

@@ -2,10 +2,10 @@
 -- function), a bounded window of requests, keep = false with on_result, and
 -- exactly once under faults, proven from the emulator's state.
 local tingting = require "tingting"
-local call = require "tingting.call"
 local core = require "tingting.core"
 local numbers = require "tingting.numbers"
 local emu = require "spec.helpers.emulator"
+local B = require "spec.helpers.batch"
 
 local ADD = "^/api/system/campaigns/number/%d+/?$"
 
@@ -21,19 +21,12 @@ local function counter(n, start)
 end
 
 describe("add_numbers on a stream", function()
-  local s, c, saved
+  local s, c
   before_each(function()
-    emu.reset()
-    s = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test", timeout = 5 })
-    c = assert(s:create_campaign { name = "stream", services = "SMS", individual_number = { "9843818700" } })
-    saved = call.policy.backoff_base
-    call.policy.backoff_base = 0.01
+    s, c = B.legacy_campaign("stream")
+    B.fast_retries()
   end)
-  after_each(function()
-    call.policy.backoff_base = saved
-    emu.clear_faults()
-    s:close()
-  end)
+  after_each(function() B.finish(s) end)
 
   it("reads a CSV with each_csv, keeps no Number list by default, and tells every outcome", function()
     local path = os.tmpname()
@@ -105,12 +98,7 @@ describe("add_numbers on a stream", function()
   end)
 
   it("adds every number of a stream exactly once under faults of every kind", function()
-    for _, kind in ipairs { "drop", "truncate", "html" } do
-      emu.fault { method = "POST", path = ADD, kind = kind, rate = 0.03 }
-    end
-    emu.fault { method = "POST", path = ADD, kind = "drop", after = true, rate = 0.03 }
-    emu.fault { method = "POST", path = ADD, kind = "status", status = 429, retry_after = 0, rate = 0.02 }
-    emu.fault { method = "POST", path = ADD, kind = "status", status = 503, rate = 0.02 }
+    B.every_fault(ADD, { cut = 0.03, after = 0.03, status = 0.02 })
     local failed = {}
     local report = assert(c:add_numbers(counter(300, 1000), { concurrency = 8,
       on_result = function(item, _, err) if err then failed[item] = true end end }))

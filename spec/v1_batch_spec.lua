@@ -2,20 +2,16 @@
 -- `contacts` form), and still each number exactly once under faults, proven
 -- from the server's state.
 local tingting = require "tingting"
-local call = require "tingting.call"
 local batch = require "tingting.batch"
 local emu = require "spec.helpers.emulator"
 local V = require "spec.helpers.emulator_v1"
+local B = require "spec.helpers.batch"
 
 local ADD = "^/api/v1/campaign/%d+/add%-contact/?$"
 
 local server_numbers = emu.server_numbers
 
-local function make_numbers(n, start)
-  local out = {}
-  for i = 1, n do out[i] = tostring(9800000000 + (start or 0) + i) end
-  return out
-end
+local make_numbers = B.make_numbers
 
 local function adds()
   local n = 0
@@ -26,21 +22,12 @@ local function adds()
 end
 
 describe("v1 add_numbers", function()
-  local s, c, saved
+  local s, c
   before_each(function()
-    V.fresh()
-    s = assert(tingting.session { base_url = emu.url(), api_key = V.token, timeout = 5 })
-    c = assert(s:create_campaign { name = "batch", services = "PHONE" })
-    assert(c:add_number("9843818700"))
-    emu.clear_requests()
-    saved = call.policy.backoff_base
-    call.policy.backoff_base = 0.01
+    s, c = B.v1_campaign("batch")
+    B.fast_retries()
   end)
-  after_each(function()
-    call.policy.backoff_base = saved
-    emu.clear_faults()
-    s:close()
-  end)
+  after_each(function() B.finish(s) end)
 
   it("sends the numbers in groups of contacts, each once, with their variables", function()
     local list = make_numbers(120)
@@ -93,17 +80,11 @@ describe("v1 add_numbers", function()
 
   it("adds every valid number exactly once under faults of every kind", function()
     local list = make_numbers(400, 2000)
-    for _, kind in ipairs { "drop", "truncate", "html" } do
-      emu.fault { method = "POST", path = ADD, kind = kind, rate = 0.08 }
-    end
-    emu.fault { method = "POST", path = ADD, kind = "drop", after = true, rate = 0.1 }
-    emu.fault { method = "POST", path = ADD, kind = "status", status = 429, retry_after = 0, rate = 0.05 }
-    emu.fault { method = "POST", path = ADD, kind = "status", status = 503, rate = 0.05 }
+    B.every_fault(ADD, { cut = 0.08, after = 0.1, status = 0.05 })
     local report = assert(c:add_numbers(list, { concurrency = 4 }))
     emu.clear_faults()
     local counts = server_numbers(c.id)
-    local failed = {}
-    for _, f in ipairs(report.failed) do failed[f.number] = f.err end
+    local failed = B.failed_numbers(report)
     for _, number in ipairs(list) do
       if failed[number] then
         assert.is_nil(counts[number], number .. " failed but is in the campaign")
