@@ -4,6 +4,7 @@
 local tingting = require "tingting"
 local core = require "tingting.core"
 local cjson = require "cjson"
+local script = require "spec.helpers.scripted"
 
 local BASE = "http://127.0.0.1:9"
 
@@ -38,23 +39,11 @@ end
 
 -- A transport that answers from a script: a list of {status, body, headers}
 -- or {nil, err} entries, consumed in order; records every request.
-local function scripted(answers)
-  local t = { requests = {}, sleeps = {} }
-  function t:request(req)
-    self.requests[#self.requests + 1] = req
-    local a = table.remove(answers, 1) or { 500, "" }
-    if type(a) == "function" then return a(req) end
-    return a[1], a[2], a[3] or {}
-  end
-  function t:sleep(s) self.sleeps[#self.sleeps + 1] = s end
-  return t
-end
+local scripted = script.transport
 
 local function session(t, extra)
-  local opts = { base_url = BASE, access_token = jwt { exp = os.time() + 3600, token_type = "access" },
-    refresh_token = "refresh-1", transport = t }
-  for k, v in pairs(extra or {}) do opts[k] = v end
-  return assert(tingting.session(opts))
+  return script.session({ base_url = BASE, access_token = jwt { exp = os.time() + 3600, token_type = "access" },
+    refresh_token = "refresh-1", transport = t }, extra)
 end
 
 local CAMPAIGN = { id = 8, name = "sample individual campaign", user_phone = {}, services = "PHONE",

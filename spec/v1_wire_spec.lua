@@ -3,26 +3,15 @@
 -- headers, body) and how the reference's sample answer is read.
 local tingting = require "tingting"
 local cjson = require "cjson"
+local script = require "spec.helpers.scripted"
 
 local BASE = "http://127.0.0.1:9"
 local KEY = ("ab12"):rep(16) -- 64 hex digits, as the reference's API tokens
 
-local function scripted(answers)
-  local t = { requests = {}, sleeps = {} }
-  function t:request(req)
-    self.requests[#self.requests + 1] = req
-    local a = table.remove(answers, 1) or { 500, "" }
-    if type(a) == "function" then return a(req) end
-    return a[1], a[2], a[3] or {}
-  end
-  function t:sleep(s) self.sleeps[#self.sleeps + 1] = s end
-  return t
-end
+local scripted = script.transport
 
 local function session(t, extra)
-  local opts = { base_url = BASE, api_key = KEY, transport = t }
-  for k, v in pairs(extra or {}) do opts[k] = v end
-  return assert(tingting.session(opts))
+  return script.session({ base_url = BASE, api_key = KEY, transport = t }, extra)
 end
 
 local JSON = { ["content-type"] = "application/json" }
