@@ -8,22 +8,8 @@ local emu = require "spec.helpers.emulator"
 local ngxh = require "spec.helpers.openresty"
 local tls = require "spec.helpers.tls"
 
-local function query(args)
-  local out = {}
-  for k, v in pairs(args or {}) do
-    out[#out + 1] = k .. "=" .. tostring(v):gsub("[^%w%-%._~/]", function(ch)
-      return ("%%%02X"):format(ch:byte())
-    end)
-  end
-  table.sort(out)
-  return #out > 0 and ("?" .. table.concat(out, "&")) or ""
-end
-
-local function otp_numbers()
-  local out = {}
-  for _, o in ipairs(emu.state().otps) do out[tostring(o.number)] = (out[tostring(o.number)] or 0) + 1 end
-  return out
-end
+local query = ngxh.query
+local otp_numbers = emu.otp_counts
 
 describe("tingting.transport.cosocket #openresty", function()
   local srv, certs, tls_port, tls_port2

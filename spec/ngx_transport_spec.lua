@@ -8,16 +8,7 @@ local ngxh = require "spec.helpers.openresty"
 
 local tmpfile = emu.tmpfile
 
-local function query(args)
-  local out = {}
-  for k, v in pairs(args or {}) do
-    out[#out + 1] = k .. "=" .. tostring(v):gsub("[^%w%-%._~/]", function(ch)
-      return ("%%%02X"):format(ch:byte())
-    end)
-  end
-  table.sort(out)
-  return #out > 0 and ("?" .. table.concat(out, "&")) or ""
-end
+local query = ngxh.query
 
 -- (the loop's body keeps the indentation it had before it ran twice)
 for _, transport in ipairs { "ngx", "cosocket" } do

@@ -3,20 +3,12 @@
 local tingting = require "tingting"
 local otp = require "tingting.otp"
 local emu = require "spec.helpers.emulator"
+local otph = require "spec.helpers.otp"
 local redish = require "spec.helpers.redis"
 
-local NUMBER = "9851023212"
+local NUMBER = otph.NUMBER
 
-local function delivered(number)
-  local otps = emu.state().otps
-  for i = #otps, 1, -1 do
-    if otps[i].number == (number or NUMBER) then return otps[i].otp, otps[i] end
-  end
-end
-
-local function other(code)
-  return (code:sub(1, 1) == "0" and "1" or "0") .. code:sub(2)
-end
+local delivered, other = otph.delivered, otph.other
 
 describe("tingting.otp on tingting.store.redis", function()
   local srv, s
@@ -33,7 +25,7 @@ describe("tingting.otp on tingting.store.redis", function()
   before_each(function()
     emu.reset()
     srv:cmd("FLUSHALL")
-    s = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test" })
+    s = otph.session()
   end)
   after_each(function() s:close() end)
 

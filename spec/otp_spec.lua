@@ -4,24 +4,12 @@ local socket = require "socket"
 local tingting = require "tingting"
 local otp = require "tingting.otp"
 local emu = require "spec.helpers.emulator"
+local otph = require "spec.helpers.otp"
 
-local NUMBER = "9851023212"
+local NUMBER = otph.NUMBER
 
-local function session()
-  return assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test" })
-end
-
--- The code the emulator last "delivered" to a number.
-local function delivered(number)
-  local otps = emu.state().otps
-  for i = #otps, 1, -1 do
-    if otps[i].number == (number or NUMBER) then return otps[i].otp, otps[i] end
-  end
-end
-
-local function other(code)
-  return (code:sub(1, 1) == "0" and "1" or "0") .. code:sub(2)
-end
+local session = otph.session
+local delivered, other = otph.delivered, otph.other
 
 describe("tingting.otp", function()
   local s

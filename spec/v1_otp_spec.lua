@@ -3,16 +3,12 @@
 local tingting = require "tingting"
 local otp = require "tingting.otp"
 local emu = require "spec.helpers.emulator"
+local otph = require "spec.helpers.otp"
 local V = require "spec.helpers.emulator_v1"
 
-local NUMBER = "9851023212"
+local NUMBER = otph.NUMBER
 
-local function delivered(number)
-  local otps = emu.state().otps
-  for i = #otps, 1, -1 do
-    if otps[i].number == (number or NUMBER) then return otps[i].otp, otps[i] end
-  end
-end
+local delivered = otph.delivered
 
 describe("tingting.otp on v1", function()
   local s

@@ -9,6 +9,8 @@
 --   emu.reset(), emu.config(t) -> config, emu.fault(rule) -> rule, emu.clear_faults(),
 --   emu.requests() -> list, emu.clear_requests(), emu.state() -> table,
 --   emu.login() -> access, refresh; emu.count(path[, method]) -> requests logged
+--   emu.server_numbers(campaign_id) -> { [number] = times in the campaign }
+--   emu.last_otp(number) -> code, record; emu.otp_counts() -> { [number] = OTPs sent }
 --   emu.root, emu.port_free(port), emu.tmpfile(content, ext) -> path
 --   emu.http(method, path, body, headers) -> status, body, headers | nil, err
 --   emu.raw(request_bytes) -> everything the server sent before closing
@@ -149,7 +151,6 @@ function M.requests() return admin("GET", "requests") end
 function M.clear_requests() admin("DELETE", "requests") end
 function M.state() return admin("GET", "state") end
 
---- Requests to `path` (of `method`, when given) in the log since the last clear.
 --- How many times each number (a digit string) is in campaign `campaign_id`,
 -- from the emulator's state: exactly-once checks.
 function M.server_numbers(campaign_id)
@@ -166,12 +167,30 @@ function M.server_numbers(campaign_id)
   return {}
 end
 
+--- Requests to `path` (of `method`, when given) in the log since the last clear.
 function M.count(path, method)
   local n = 0
   for _, r in ipairs(M.requests()) do
     if r.path == path and (method == nil or r.method == method) then n = n + 1 end
   end
   return n
+end
+
+--- The OTP code the emulator last sent to `number` (its "phone"), and that
+-- OTP's record.
+function M.last_otp(number)
+  local otps = M.state().otps
+  for i = #otps, 1, -1 do
+    if otps[i].number == number then return otps[i].otp, otps[i] end
+  end
+  return nil
+end
+
+--- How many OTPs the emulator has sent to each number (a digit string).
+function M.otp_counts()
+  local out = {}
+  for _, o in ipairs(M.state().otps) do out[tostring(o.number)] = (out[tostring(o.number)] or 0) + 1 end
+  return out
 end
 
 --- A temporary file holding `content`, named with `ext`.

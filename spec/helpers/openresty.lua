@@ -5,6 +5,7 @@
 --   srv:post("/otp/send", { number = "9851023212" }) -> status, decoded body, headers
 --   srv:many({ {path =, body =}, ... }, concurrency) -> { {status =, body =, secs =}, ... }
 --   srv:errors() -> the [error]/[crit]/[alert]/[emerg] lines of its error log
+--   ngxh.query(args) -> "?k=v&..." for the case URLs of spec/ngx/
 -- TINGTING_OPENRESTY_TREE (set by make test) names a luarocks tree holding the
 -- rock built for Lua 5.1, which nginx then loads instead of this checkout;
 -- TINGTING_OPENRESTY_CPATH a directory with another tingting/core.so (the
@@ -188,12 +189,19 @@ function M.wrk(url, connections, seconds)
 end
 
 --- The OTP code the emulator last sent to `number` (its "phone").
-function M.last_code(number)
-  local otps = emu.state().otps
-  for i = #otps, 1, -1 do
-    if otps[i].number == number then return otps[i].otp, otps[i] end
+M.last_code = emu.last_otp
+
+--- `args` as a query string ("" when empty), keys sorted so that a case's
+-- URL is the same from run to run.
+function M.query(args)
+  local out = {}
+  for k, v in pairs(args or {}) do
+    out[#out + 1] = k .. "=" .. tostring(v):gsub("[^%w%-%._~/]", function(ch)
+      return ("%%%02X"):format(ch:byte())
+    end)
   end
-  return nil
+  table.sort(out)
+  return #out > 0 and ("?" .. table.concat(out, "&")) or ""
 end
 
 M.count = emu.count
