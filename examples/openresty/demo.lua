@@ -1,30 +1,19 @@
 -- make openresty-demo: the OTP service of examples/openresty, driven from
 -- outside like a web or mobile app would, against the emulator.
 --   lua5.4 examples/openresty/demo.lua SERVICE_URL EMULATOR_URL
+-- drive.lua stands beside this script, wherever it is run from.
+package.path = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local tingting = require "tingting"
-local cjson = require "cjson"
+local drive = require "drive"
 
 local service, emulator = arg[1] or "http://127.0.0.1:8788", arg[2] or "http://127.0.0.1:8787"
-local http = tingting.transport.curl { timeout = 10 }
+local d = drive.new(emulator, 44)
+local call, show = d.call, d.show
 local NUMBER = "9851023212"
 
-local function call(method, url, doc)
-  local status, body, headers = http:request { method = method, url = url, idempotent = false,
-    headers = { ["Content-Type"] = "application/json", Accept = "application/json" },
-    body = doc and cjson.encode(doc) or nil }
-  assert(status, body and body.message)
-  return status, cjson.decode(body), headers
-end
-
-local function show(what, status, doc, headers)
-  local extra = headers and headers["retry-after"] and ("  (Retry-After: " .. headers["retry-after"] .. ")") or ""
-  print(("%-44s -> %d %s%s"):format(what, status, cjson.encode(doc), extra))
-end
-
--- What reached the phone: the emulator keeps every OTP it "sent".
 local function phone()
-  local _, st = call("GET", emulator .. "/__emulator__/state")
-  local last = st.otps[#st.otps]
+  local otps = d.otps()
+  local last = otps[#otps]
   return last.otp, last.message
 end
 
@@ -45,7 +34,7 @@ show("POST /otp/send_later " .. LATER, call("POST", service .. "/otp/send_later"
 tingting.sleep(0.5)
 local _, later = phone()
 print(("%-44s    %q"):format("  then, from a timer, the phone receives", later))
-http:close()
+d.close()
 print()
 print("The service stores only an HMAC of each code, in a lua_shared_dict shared by its workers,")
 print("which also hold one login between them. Its nginx.conf: examples/openresty/nginx.conf")

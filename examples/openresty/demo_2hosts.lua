@@ -2,34 +2,22 @@
 -- nginx instances (A and B) sharing one Redis, driven from outside as a
 -- load balancer would spread a user's requests.
 --   lua5.4 examples/openresty/demo_2hosts.lua URL_A URL_B EMULATOR_URL
-local tingting = require "tingting"
-local cjson = require "cjson"
+-- drive.lua stands beside this script, wherever it is run from.
+package.path = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
+local drive = require "drive"
 
 local a, b, emulator = arg[1], arg[2], arg[3]
-local http = tingting.transport.curl { timeout = 10 }
-
-local function call(method, url, doc)
-  local status, body, headers = http:request { method = method, url = url, idempotent = false,
-    headers = { ["Content-Type"] = "application/json", Accept = "application/json" },
-    body = doc and cjson.encode(doc) or nil }
-  assert(status, body and body.message)
-  return status, cjson.decode(body), headers
-end
-
-local function show(what, status, doc, headers)
-  local extra = headers and headers["retry-after"] and ("  (Retry-After: " .. headers["retry-after"] .. ")") or ""
-  print(("%-52s -> %d %s%s"):format(what, status, cjson.encode(doc), extra))
-end
+local d = drive.new(emulator, 52)
+local call, show = d.call, d.show
 
 local function phone()
-  local _, st = call("GET", emulator .. "/__emulator__/state")
-  return st.otps[#st.otps].otp
+  local otps = d.otps()
+  return otps[#otps].otp
 end
 
 local function logins()
-  local _, log = call("GET", emulator .. "/__emulator__/requests")
   local n = 0
-  for _, r in ipairs(log) do if r.path == "/api/accounts/login/" then n = n + 1 end end
+  for _, r in ipairs(d.requests()) do if r.path == "/api/accounts/login/" then n = n + 1 end end
   return n
 end
 
@@ -45,4 +33,4 @@ show("A: POST /otp/verify with it again (one use)",
   call("POST", a .. "/otp/verify", { number = "9851023212", code = code }))
 print()
 print(("logins the API saw, for both hosts and all their workers: %d"):format(logins()))
-http:close()
+d.close()
