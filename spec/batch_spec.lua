@@ -12,10 +12,7 @@ local make_numbers = B.make_numbers
 
 describe("add_numbers", function()
   local s, c
-  before_each(function()
-    s, c = B.legacy_campaign("batch")
-    B.fast_retries()
-  end)
+  before_each(function() s, c = B.start_legacy("batch") end)
   after_each(function() B.finish(s) end)
 
   it("validates, normalizes and dedupes before sending, and skips numbers already there", function()

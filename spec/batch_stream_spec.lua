@@ -22,10 +22,7 @@ end
 
 describe("add_numbers on a stream", function()
   local s, c
-  before_each(function()
-    s, c = B.legacy_campaign("stream")
-    B.fast_retries()
-  end)
+  before_each(function() s, c = B.start_legacy("stream") end)
   after_each(function() B.finish(s) end)
 
   it("reads a CSV with each_csv, keeps no Number list by default, and tells every outcome", function()

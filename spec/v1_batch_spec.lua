@@ -23,10 +23,7 @@ end
 
 describe("v1 add_numbers", function()
   local s, c
-  before_each(function()
-    s, c = B.v1_campaign("batch")
-    B.fast_retries()
-  end)
+  before_each(function() s, c = B.start_v1("batch") end)
   after_each(function() B.finish(s) end)
 
   it("sends the numbers in groups of contacts, each once, with their variables", function()

@@ -2,12 +2,13 @@
 -- (spec/batch_spec.lua, spec/batch_stream_spec.lua, spec/v1_batch_spec.lua).
 --
 --   local B = require "spec.helpers.batch"
---   s, c = B.legacy_campaign(name)  a reset emulator, a legacy session (5 s timeout)
---                                   and an SMS campaign holding 9843818700
---   s, c = B.v1_campaign(name)      the same on v1 (an API token, a PHONE campaign),
+--   s, c = B.start_legacy(name)     a reset emulator, a legacy session (5 s timeout),
+--                                   an SMS campaign holding 9843818700, and retries
+--                                   backing off 0.01 s
+--   s, c = B.start_v1(name)         the same on v1 (an API token, a PHONE campaign),
 --                                   the request log cleared after the set-up
---   B.fast_retries(); B.finish(s)   backoff of 0.01 s for a spec; its end (the
---                                   policy back, faults cleared, s closed)
+--   B.finish(s)                     the end of either: the retry policy as it was,
+--                                   faults cleared, s closed
 --   B.every_fault(path, { cut =, after =, status = })  POSTs to path dropped,
 --                                   truncated, answered in HTML, dropped after
 --                                   being acted on, 429 and 503, at those rates
@@ -20,28 +21,31 @@ local V = require "spec.helpers.emulator_v1"
 
 local M = {}
 
-function M.legacy_campaign(name)
-  emu.reset()
-  local s = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test", timeout = 5 })
-  return s, assert(s:create_campaign { name = name, services = "SMS", individual_number = { "9843818700" } })
+local saved
+
+-- Retries back off 0.01 s instead of the policy's default so that the
+-- fault runs take seconds, not minutes.
+local function fast_retries()
+  saved = call.policy.backoff_base
+  call.policy.backoff_base = 0.01
 end
 
-function M.v1_campaign(name)
+function M.start_legacy(name)
+  emu.reset()
+  local s = assert(tingting.session { base_url = emu.url(), email = "test@gmail.com", password = "test", timeout = 5 })
+  local c = assert(s:create_campaign { name = name, services = "SMS", individual_number = { "9843818700" } })
+  fast_retries()
+  return s, c
+end
+
+function M.start_v1(name)
   V.fresh()
   local s = assert(tingting.session { base_url = emu.url(), api_key = V.token, timeout = 5 })
   local c = assert(s:create_campaign { name = name, services = "PHONE" })
   assert(c:add_number("9843818700"))
   emu.clear_requests()
+  fast_retries()
   return s, c
-end
-
-local saved
-
--- Retries back off 0.01 s instead of the policy's default so that the
--- fault runs take seconds, not minutes.
-function M.fast_retries()
-  saved = call.policy.backoff_base
-  call.policy.backoff_base = 0.01
 end
 
 function M.finish(s)
