@@ -8,6 +8,7 @@ local tingting = require "tingting"
 local call = require "tingting.call"
 local cjson = require "cjson"
 local emu = require "spec.helpers.emulator"
+local script = require "spec.helpers.scripted"
 
 local policy = call.policy
 
@@ -20,21 +21,10 @@ local OTP_OK = { 200, envelope(200, { details = { number = "9851023212" } }) }
 local OTP = { number = "9851023212", message = "Code {otp}", sms_send_options = "text" }
 
 -- Answers from a script, records requests and sleeps.
-local function scripted(answers)
-  local t = { requests = {}, sleeps = {} }
-  function t:request(req)
-    self.requests[#self.requests + 1] = req
-    local a = table.remove(answers, 1) or { 500, "" }
-    return a[1], a[2], a[3] or {}
-  end
-  function t:sleep(s) self.sleeps[#self.sleeps + 1] = s end
-  return t
-end
+local scripted = script.transport
 
 local function session(t, extra)
-  local opts = { base_url = "http://127.0.0.1:9", access_token = "a.b.c", transport = t }
-  for k, v in pairs(extra or {}) do opts[k] = v end
-  return assert(tingting.session(opts))
+  return script.session({ base_url = "http://127.0.0.1:9", access_token = "a.b.c", transport = t }, extra)
 end
 
 local function err_of(kind, status, sent)
