@@ -84,6 +84,7 @@ build = {
     ["tingting.cli.progress"] = "lua/tingting/cli/progress.lua",
     ["tingting.cli.commands"] = "lua/tingting/cli/commands.lua",
     ["tingting.cli.campaigns"] = "lua/tingting/cli/campaigns.lua",
+    ["tingting.cli.add"] = "lua/tingting/cli/add.lua",
     ["tingting.cli.v1"] = "lua/tingting/cli/v1.lua",
   },
   install = {

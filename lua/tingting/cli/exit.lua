@@ -40,6 +40,15 @@ function M.is_stop(e)
   return getmetatable(e) == Stop
 end
 
+--- Stop on a bad input file, the command line's mistake (exit 2): the
+-- option, the path once (the library's text may hold it already), then why.
+function M.file_error(path, message, option)
+  message = message:gsub("^path: ", "")
+  if not message:find(path, 1, true) then message = path .. ": " .. message end
+  if option:sub(1, 2) == "--" then message = option .. ": " .. message end
+  M.fail(codes.usage, message, { option = option })
+end
+
 --- The exit code for a library error.
 function M.exit_code(err)
   if type(err) == "table" and err.kind then return KIND_EXIT[err.kind] or codes.failure end
